@@ -1,0 +1,13 @@
+"""Named errors the library raises; the CLI and the bot turn them into messages."""
+
+
+class FaktabotError(Exception):
+    """Base class for every error faktabot raises on purpose."""
+
+
+class IngestError(FaktabotError):
+    """An article file could not be read; names the file and line."""
+
+
+class NotFoundError(FaktabotError):
+    """No article or fact with that id."""
