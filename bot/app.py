@@ -1,0 +1,81 @@
+"""Build and run the Telegram application: the one place where handlers are wired."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    InlineQueryHandler,
+    MessageHandler,
+    filters,
+)
+
+from bot import handlers, render
+from bot.config import Config
+from bot.logs import configure_logging
+
+if TYPE_CHECKING:
+    from knowledge import Knowledge
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["build_application", "configure_logging", "run"]
+
+
+async def post_init(application: Application) -> None:
+    """Publish the command menu (in Danish) and remember the bot's username."""
+    await application.bot.set_my_commands([BotCommand(c, d) for c, d in render.COMMANDS])
+    application.bot_data[handlers.USERNAME] = application.bot.username
+    logger.info("Running as @%s", application.bot.username)
+
+
+def build_application(kb: Knowledge, config: Config) -> Application:
+    """The bot: Telegram connection settings, shared state and every handler."""
+    application = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.api_base_url)
+        .base_file_url(config.api_file_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .post_init(post_init)
+        .build()
+    )
+    application.bot_data[handlers.KB] = kb
+    application.bot_data[handlers.CONFIG] = config
+    application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
+
+    new = filters.UpdateType.MESSAGE  # edited messages are not asked again
+    private = filters.ChatType.PRIVATE & new
+    groups = filters.ChatType.GROUPS & new
+    application.add_handlers(
+        [
+            CommandHandler(["start", "help"], handlers.start, filters=new),
+            CommandHandler("om", handlers.about, filters=new),
+            CommandHandler("kilder", handlers.sources, filters=new),
+            CommandHandler("spoerg", handlers.ask_command, filters=new),
+            MessageHandler(private & filters.COMMAND, handlers.unknown_command),
+            MessageHandler(private & filters.TEXT, handlers.ask_private),
+            MessageHandler(
+                groups & filters.TEXT & ~filters.COMMAND & handlers.AddressedToBot(),
+                handlers.ask_group,
+            ),
+            MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
+            CallbackQueryHandler(handlers.show_fact, pattern=r"^f:\d{1,18}$"),
+            InlineQueryHandler(handlers.inline_query),
+        ]
+    )
+    application.add_error_handler(handlers.error_handler)
+    return application
+
+
+def run(config: Config, kb: Knowledge) -> None:
+    """Start logging and poll Telegram until interrupted."""
+    configure_logging(config.log_level, secrets=[config.token])
+    build_application(kb, config).run_polling(allowed_updates=Update.ALL_TYPES)

@@ -1,0 +1,244 @@
+"""Thin Telegram handlers: each turns one update into a knowledge call and one reply.
+
+State lives in ``context.bot_data``: the Knowledge under KB, the Config under CONFIG, the
+per-user FloodGate under FLOOD and the bot's username under USERNAME (set in post_init).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections import deque
+from collections.abc import Callable
+
+from telegram import (
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+    MessageEntity,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden
+from telegram.ext import ContextTypes, filters
+
+from bot import render
+
+logger = logging.getLogger(__name__)
+
+KB = "kb"
+CONFIG = "config"
+FLOOD = "flood"
+USERNAME = "username"
+
+INLINE_CACHE_SECONDS = 5
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+ALLOW, NOTICE, SILENT = "allow", "notice", "silent"
+
+
+class FloodGate:
+    """At most `rate` questions per user in any `window` seconds (a sliding window).
+
+    Over the limit a user gets one NOTICE, then SILENT until the window has room again.
+    Refused questions do not count, so waiting always helps.
+    """
+
+    def __init__(
+        self, rate: int, window: float = 60.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.rate, self.window, self.clock = rate, window, clock
+        self._asked: dict[int, deque[float]] = {}
+        self._warned: set[int] = set()
+
+    def check(self, user_id: int) -> str:
+        now = self.clock()
+        asked = self._asked.setdefault(user_id, deque())
+        while asked and now - asked[0] >= self.window:
+            asked.popleft()
+        if len(asked) < self.rate:
+            asked.append(now)
+            self._warned.discard(user_id)
+            self._forget_idle(now)
+            return ALLOW
+        if user_id in self._warned:
+            return SILENT
+        self._warned.add(user_id)
+        return NOTICE
+
+    def _forget_idle(self, now: float) -> None:
+        if len(self._asked) > 10_000:
+            for user_id in [u for u, t in self._asked.items() if not t or now - t[-1] >= 60]:
+                del self._asked[user_id]
+
+
+class AddressedToBot(filters.MessageFilter):
+    """Messages that @mention this bot or reply to one of its messages."""
+
+    __slots__ = ()
+
+    def filter(self, message: Message) -> bool:
+        bot = message.get_bot()
+        reply = message.reply_to_message
+        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+            return True
+        mention = f"@{bot.username}".lower()
+        kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
+        for entity, text in message.parse_entities(kinds).items():
+            if entity.user is not None and entity.user.id == bot.id:
+                return True
+            if text.lower() == mention:
+                return True
+        return False
+
+
+# --- helpers (not handlers) ------------------------------------------------------------------
+
+
+async def send_html(
+    message: Message, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Message:
+    """Reply to `message` with HTML; if Telegram cannot parse it, send it as plain text."""
+    reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True)
+    kwargs = {"reply_markup": markup, "reply_parameters": reply_to}
+    try:
+        return await message.reply_text(
+            text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, **kwargs
+        )
+    except BadRequest as exc:
+        if "can't parse entities" not in exc.message.lower():
+            raise
+        logger.warning("Telegram rejected our HTML (%s); sending plain text instead", exc.message)
+        return await message.reply_text(render.to_plain(text), **kwargs)
+
+
+def _without_mention(text: str, username: str | None) -> str:
+    if not username:
+        return text
+    return re.sub(rf"(?i)@{re.escape(username)}\b", " ", text).strip()
+
+
+def _after_command(message: Message) -> str:
+    command = message.entities[0] if message.entities else None
+    text = message.text or ""
+    if command is None or command.type != MessageEntity.BOT_COMMAND:
+        return text.strip()
+    # Entity offsets count UTF-16 units; the command sits at offset 0 and is plain ASCII.
+    return text[command.length :].strip()
+
+
+async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+    """The one answer path: flood check, input check, knowledge, reply."""
+    message = update.effective_message
+    user = update.effective_user
+    verdict = context.bot_data[FLOOD].check(user.id if user else message.chat_id)
+    if verdict == SILENT:
+        return
+    if verdict == NOTICE:
+        await send_html(message, render.FLOOD_NOTICE)
+        return
+    problem = render.question_problem(question)
+    if problem is not None:
+        await send_html(message, problem)
+        return
+    kb = context.bot_data[KB]
+    kb.refresh()
+    result = kb.ask(question)
+    logger.info(
+        "Question in %s chat: %s",
+        message.chat.type,
+        "answered" if result.answer else f"declined, {len(result.alternatives)} alternatives",
+    )
+    await send_html(message, render.reply_html(result), render.reply_markup(result))
+
+
+# --- handlers --------------------------------------------------------------------------------
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Greet the user and show how to ask."""
+    await send_html(update.effective_message, render.help_html(context.bot.username))
+
+
+async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Explain what the bot is and how it answers."""
+    await send_html(update.effective_message, render.ABOUT)
+
+
+async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the indexed articles."""
+    context.bot_data[KB].refresh()
+    await send_html(update.effective_message, render.articles_html(context.bot_data[KB].articles()))
+
+
+async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer /spoerg <question>, or explain how to use it."""
+    question = _after_command(update.effective_message)
+    if not question:
+        await send_html(update.effective_message, render.ASK_HINT)
+        return
+    await answer(update, context, question)
+
+
+async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer any text in a private chat as a question."""
+    await answer(update, context, update.effective_message.text or "")
+
+
+async def ask_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a group message that mentions the bot or replies to it."""
+    text = update.effective_message.text or ""
+    await answer(update, context, _without_mention(text, context.bot.username))
+
+
+async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Point to /help for commands the bot does not know."""
+    await send_html(update.effective_message, render.UNKNOWN_COMMAND)
+
+
+async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Ask for text when the user sends a sticker, photo or file."""
+    await send_html(update.effective_message, render.NOT_TEXT)
+
+
+async def show_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show the sentence behind a pressed button."""
+    query = update.callback_query
+    fact = context.bot_data[KB].fact(render.parse_fact_button(query.data))
+    await query.answer(None if fact else render.FACT_GONE)
+    if fact is not None and isinstance(query.message, Message):
+        await send_html(query.message, render.fact_html(fact))
+    elif fact is not None:  # the button's message is too old to reply to
+        await context.bot.send_message(
+            update.effective_chat.id, render.fact_html(fact), parse_mode=ParseMode.HTML
+        )
+
+
+async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Offer matching sentences, or the list of articles for an empty query."""
+    text = update.inline_query.query.strip()
+    kb = context.bot_data[KB]
+    kb.refresh()
+    if not text:
+        results = render.inline_article_results(kb.articles())
+    elif render.question_problem(text) is None:
+        results = render.inline_fact_results(kb.search(text, limit=10))
+    else:
+        results = []
+    await update.inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS)
+
+
+async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log the error with its context and tell the chat, briefly, that something went wrong."""
+    is_update = isinstance(update, Update)
+    chat = update.effective_chat if is_update else None
+    logger.error(
+        "Error while handling update %s (chat type %s)",
+        update.update_id if is_update else None,
+        chat.type if chat else None,
+        exc_info=context.error,
+    )
+    if chat is not None and not isinstance(context.error, Forbidden):
+        await context.bot.send_message(chat.id, render.ERROR)

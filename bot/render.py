@@ -1,0 +1,455 @@
+"""Texts and markup for the bot, built from knowledge records. Pure: no I/O, no network.
+
+Every piece of user or article text goes through `html.escape`; only tags Telegram's HTML
+parse mode supports are produced (b, i, a, blockquote). No message exceeds MAX_MESSAGE
+visible characters (counted in UTF-16 code units, as Telegram does).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterable, Sequence
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InlineQueryResultArticle,
+    InputTextMessageContent,
+    LinkPreviewOptions,
+)
+
+from knowledge.model import Article, Fact, Hit, Result
+
+MAX_MESSAGE = 4096  # Telegram's limit on a message's text after entity parsing
+MAX_QUESTION = 500  # longer questions are refused without asking the knowledge base
+MAX_ALTERNATIVES = 3
+MAX_INLINE_RESULTS = 50
+ELLIPSIS = "…"
+
+EXAMPLES = (
+    "Hvem er talsmand for Pentagon?",
+    "Hvor mange gidsler er der i Gaza?",
+    "Hvem er Israels premierminister?",
+)
+
+# (command, description) for set_my_commands; descriptions are shown in Telegram's menu.
+COMMANDS = (
+    ("start", "Kom i gang"),
+    ("help", "Sådan bruger du mig"),
+    ("spoerg", "Stil et spørgsmål (også i grupper)"),
+    ("kilder", "Se de artikler, jeg kender"),
+    ("om", "Hvad er faktabot, og hvordan svarer den?"),
+)
+
+ABOUT = (
+    "Jeg er <b>faktabot</b>. Jeg svarer kun med en sætning, der står ordret i en af de "
+    "nyhedsartikler, jeg har læst – jeg finder aldrig selv på noget.\n\n"
+    "Finder jeg ikke et sikkert svar, siger jeg det ærligt og viser de sætninger, der "
+    "kommer tættest på. Under hvert svar står kilden, så du selv kan tjekke det.\n\n"
+    "Se artiklerne med /kilder."
+)
+UNKNOWN_COMMAND = "Den kommando kender jeg ikke. Skriv /help for at se, hvad jeg kan."
+NOT_TEXT = "Jeg kan kun læse tekst 🙂 Skriv dit spørgsmål som en almindelig besked."
+ASK_HINT = "Skriv dit spørgsmål efter kommandoen, fx:\n/spoerg Hvem er talsmand for Pentagon?"
+FLOOD_NOTICE = "Hov, det går stærkt! Vent et øjeblik, så svarer jeg igen 🙂"
+ERROR = "Noget gik galt – prøv igen om lidt."
+FACT_GONE = "Den sætning findes ikke længere."
+NO_ARTICLES = "Jeg kender ingen artikler endnu."
+
+_MONTHS = (
+    "januar",
+    "februar",
+    "marts",
+    "april",
+    "maj",
+    "juni",
+    "juli",
+    "august",
+    "september",
+    "oktober",
+    "november",
+    "december",
+)
+_TOKEN = re.compile(r"<[^>]*>|&(?:#\d+|#x[0-9a-fA-F]+|[a-zA-Z]+);|[^<&]", re.DOTALL)
+_TAG_NAME = re.compile(r"</?([a-zA-Z][a-zA-Z0-9-]*)")
+_LINK = re.compile(r'<a href="([^"]*)">(.*?)</a>', re.DOTALL)
+_ANY_TAG = re.compile(r"<[^>]*>")
+
+
+# --- measuring and cutting -------------------------------------------------------------------
+
+
+def utf16_len(text: str) -> int:
+    """Length as Telegram counts it: UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _cut(text: str, units: int) -> str:
+    """The longest prefix of `text` that is at most `units` UTF-16 code units long."""
+    if utf16_len(text) <= units:
+        return text
+    out, used = [], 0
+    for ch in text:
+        size = 2 if ord(ch) > 0xFFFF else 1
+        if used + size > units:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` on one line, cut at a word boundary to at most `limit` characters with "…"."""
+    text = " ".join(text.split())
+    if utf16_len(text) <= limit:
+        return text
+    head = _cut(text, limit - 1)
+    if " " in head[limit // 2 :]:
+        head = head.rsplit(" ", 1)[0]
+    return head.rstrip(" ,.;:–-") + ELLIPSIS
+
+
+def visible_len(html_text: str) -> int:
+    """How many UTF-16 units Telegram will count for this HTML after parsing entities."""
+    return utf16_len(html.unescape(_ANY_TAG.sub("", html_text)))
+
+
+def truncate_html(html_text: str, limit: int = MAX_MESSAGE) -> str:
+    """Cut well-formed HTML to `limit` visible units, never inside a tag or an entity.
+
+    Tags still open at the cut are closed, and "…" marks the cut.
+    """
+    if visible_len(html_text) <= limit:
+        return html_text
+    out: list[str] = []
+    open_tags: list[str] = []
+    used = 0
+    for token in _TOKEN.findall(html_text):
+        if token.startswith("<"):
+            name = _TAG_NAME.match(token)
+            if name is None:
+                continue
+            if token.startswith("</"):
+                if open_tags and open_tags[-1] == name.group(1):
+                    open_tags.pop()
+            else:
+                open_tags.append(name.group(1))
+            out.append(token)
+            continue
+        size = utf16_len(html.unescape(token))
+        if used + size > limit - 1:
+            break
+        out.append(token)
+        used += size
+    out.append(ELLIPSIS)
+    out.extend(f"</{name}>" for name in reversed(open_tags))
+    return "".join(out)
+
+
+def to_plain(html_text: str) -> str:
+    """The same message as plain text: links as "text (url)", quotes in »«, no tags."""
+
+    def link(match: re.Match[str]) -> str:
+        url, label = html.unescape(match.group(1)), match.group(2)
+        return label if html.unescape(label) == url else f"{label} ({url})"
+
+    text = _LINK.sub(link, html_text)
+    text = text.replace("<blockquote>", "»").replace("</blockquote>", "«")
+    text = html.unescape(_ANY_TAG.sub("", text))
+    return _cut(text, MAX_MESSAGE)
+
+
+# --- small pieces ----------------------------------------------------------------------------
+
+
+def esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def format_date(date: str | None) -> str | None:
+    """ "2024-03-25" → "25. marts 2024", "2024-03" → "marts 2024"; anything else as given."""
+    if not date:
+        return None
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?(?:[T ].*)?", date.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return date.strip()
+    year, month, day = match.group(1), _MONTHS[int(match.group(2)) - 1], match.group(3)
+    return f"{int(day)}. {month} {year}" if day else f"{month} {year}"
+
+
+def _safe_url(url: str | None) -> str | None:
+    if url and re.match(r"(?i)^(https?|tg)://\S+$", url.strip()):
+        return url.strip()
+    return None
+
+
+def article_title(article: Article, limit: int = 100) -> str:
+    return shorten(article.title or "", limit) or f"Artikel {article.id}"
+
+
+def source_html(article: Article) -> str:
+    """One line naming where a sentence comes from: title (linked when known) and date."""
+    title = esc(article_title(article))
+    url = _safe_url(article.url)
+    line = f'<a href="{esc(url)}">{title}</a>' if url else title
+    date = format_date(article.date)
+    if date:
+        line += f", {esc(date)}"
+    return f"Kilde: {line}"
+
+
+def _bolded(text: str, span: tuple[int, int] | None) -> str:
+    if span is None:
+        return esc(text)
+    start, end = span
+    if not 0 <= start < end <= len(text):
+        return esc(text)
+    return f"{esc(text[:start])}<b>{esc(text[start:end])}</b>{esc(text[end:])}"
+
+
+def _clip(
+    text: str, span: tuple[int, int] | None, budget: int
+) -> tuple[str, tuple[int, int] | None]:
+    """Shorten `text` to `budget` UTF-16 units, keeping the span in view where possible."""
+    if utf16_len(text) <= budget:
+        return text, span
+    budget = max(budget, 2)
+    valid = span is not None and 0 <= span[0] < span[1] <= len(text)
+    if not valid or utf16_len(text[: span[1]]) <= budget - 1:
+        head = _cut(text, budget - 1)
+        if valid and span[1] > len(head):
+            span = None
+        return head + ELLIPSIS, span if valid else None
+    # The span lies beyond the cut: show a window that ends with the span.
+    start, end = span
+    window = _cut(text[start:end], budget - 2)
+    if len(window) < end - start:  # the span alone is too long
+        return ELLIPSIS + window + ELLIPSIS, (1, 1 + len(window))
+    room = budget - 2 - utf16_len(window)
+    before = text[:start]
+    lead = before[len(before) - len(_cut(before[::-1], room)) :] if room else ""
+    after = _cut(text[end:], room - utf16_len(lead))
+    clipped = ELLIPSIS + lead + window + after + ELLIPSIS
+    return clipped, (1 + len(lead), 1 + len(lead) + len(window))
+
+
+def _quoted(text: str, span: tuple[int, int] | None, rest_html: str) -> str:
+    """A blockquote of `text` (span bold) followed by `rest_html`, within MAX_MESSAGE."""
+    budget = MAX_MESSAGE - visible_len(rest_html) - 1
+    text, span = _clip(text, span, budget)
+    return truncate_html(f"<blockquote>{_bolded(text, span)}</blockquote>\n{rest_html}")
+
+
+def _source_text(article: Article) -> str:
+    date = format_date(article.date)
+    title = article_title(article, 80)
+    return f"{title}, {date}" if date else title
+
+
+def _fact_label(fact: Fact, limit: int = 48) -> str:
+    return shorten(fact.text, limit) or f"Sætning {fact.id}"
+
+
+# --- messages --------------------------------------------------------------------------------
+
+
+def question_problem(text: str | None, limit: int = MAX_QUESTION) -> str | None:
+    """A friendly reply (HTML) when `text` cannot be a question, else None."""
+    question = (text or "").strip()
+    if not question:
+        return f"Skriv et spørgsmål, så finder jeg svaret i mine artikler. Fx: <i>{EXAMPLES[0]}</i>"
+    if len(question) > limit:
+        return (
+            f"Dit spørgsmål er for langt ({len(question)} tegn). "
+            f"Skriv det gerne kortere – højst {limit} tegn."
+        )
+    if not any(ch.isalnum() for ch in question):
+        return f"Det forstod jeg ikke. Skriv dit spørgsmål med ord, fx: <i>{EXAMPLES[1]}</i>"
+    return None
+
+
+_PROBLEMS = {
+    "empty": question_problem(""),
+    "too_long": f"Dit spørgsmål er for langt. Skriv det gerne kortere – højst {MAX_QUESTION} tegn.",
+    "no_words": question_problem("?"),
+}
+
+
+def help_html(username: str | None = None) -> str:
+    examples = "\n".join(f"• {esc(e)}" for e in EXAMPLES)
+    lines = [
+        "Hej! Jeg er faktabot 👋",
+        "Stil mig et spørgsmål på dansk, så svarer jeg med den præcise sætning fra en "
+        "nyhedsartikel – eller siger ærligt, at jeg ikke ved det.",
+        "",
+        f"Prøv fx:\n{examples}",
+        "",
+    ]
+    if username:
+        name = esc(username)
+        lines.append(f"I grupper: /spoerg dit spørgsmål, eller nævn mig med @{name}.")
+        lines.append(f"I alle chats: skriv @{name} og dit spørgsmål.")
+    else:
+        lines.append("I grupper: /spoerg dit spørgsmål.")
+    lines.append("/kilder viser artiklerne, /om fortæller, hvordan jeg svarer.")
+    return "\n".join(lines)
+
+
+def fact_html(fact: Fact) -> str:
+    """A sentence quoted verbatim, with its source."""
+    return _quoted(fact.text, None, source_html(fact.article))
+
+
+def answer_html(result: Result) -> str:
+    """The answer sentence quoted with the answering words bold, and its source."""
+    if result.answer is None:
+        return no_answer_html(result)
+    answer = result.answer
+    rest = source_html(answer.fact.article)
+    corrected = [(a, b) for a, b in result.explanation.corrected if a and b and a != b][:3]
+    if corrected:
+        words = ", ".join(f"«{esc(a)}» som «{esc(b)}»" for a, b in corrected)
+        rest += f"\n<i>(Jeg læste {words}.)</i>"
+    return _quoted(answer.fact.text, answer.span, rest)
+
+
+def _closest(result: Result, limit: int = MAX_ALTERNATIVES) -> list[Hit]:
+    seen: set[int] = set()
+    hits = []
+    for hit in result.alternatives:
+        if hit.fact.id not in seen:
+            seen.add(hit.fact.id)
+            hits.append(hit)
+        if len(hits) == limit:
+            break
+    return hits
+
+
+def no_answer_html(result: Result, *, with_buttons: bool = True) -> str:
+    """'I don't know', what was missing, and the closest facts (as buttons or listed)."""
+    lines = ["Det ved jeg ikke 🤷 Det står ikke i de artikler, jeg kender."]
+    missing = list(dict.fromkeys(w for w in result.explanation.missing if w.strip()))[:5]
+    if missing:
+        lines.append("Jeg fandt intet om: " + ", ".join(f"<i>{esc(w)}</i>" for w in missing) + ".")
+    closest = _closest(result)
+    if closest and with_buttons:
+        lines.append("\nMåske hjælper en af disse sætninger:")
+    elif closest:
+        lines.append("\nDet nærmeste, jeg har fundet:")
+        for number, hit in enumerate(closest, 1):
+            quote = esc(shorten(hit.fact.text, 400))
+            lines.append(f"{number}. «{quote}»\n   {source_html(hit.fact.article)}")
+    return truncate_html("\n".join(lines))
+
+
+def reply_html(result: Result, *, with_buttons: bool = True) -> str:
+    """The message for a question's result, answered or not."""
+    if result.problem is not None:
+        return _PROBLEMS.get(result.problem) or question_problem("") or ""
+    if result.answer is not None:
+        return answer_html(result)
+    return no_answer_html(result, with_buttons=with_buttons)
+
+
+def keyboard_rows(
+    hits: Iterable[Hit], limit: int = MAX_ALTERNATIVES
+) -> list[list[InlineKeyboardButton]]:
+    """One button per fact; pressing it shows the fact (callback data "f:<fact id>")."""
+    rows, seen = [], set()
+    for hit in hits:
+        if hit.fact.id in seen:
+            continue
+        seen.add(hit.fact.id)
+        rows.append([InlineKeyboardButton(_fact_label(hit.fact), callback_data=f"f:{hit.fact.id}")])
+        if len(rows) == limit:
+            break
+    return rows
+
+
+def reply_markup(result: Result) -> InlineKeyboardMarkup | None:
+    """Buttons for the closest facts when there is no answer, else None."""
+    if result.answer is not None:
+        return None
+    rows = keyboard_rows(result.alternatives)
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def parse_fact_button(data: str | None) -> int | None:
+    """The fact id in a button's callback data, or None."""
+    match = re.fullmatch(r"f:(\d{1,18})", data or "")
+    return int(match.group(1)) if match else None
+
+
+def plain_answer(result: Result) -> str:
+    """The reply as plain text, for the console."""
+    return to_plain(reply_html(result, with_buttons=False))
+
+
+def articles_html(articles: Sequence[Article], limit: int = 40) -> str:
+    """The indexed articles, newest list first as given, with their sentence counts."""
+    if not articles:
+        return NO_ARTICLES
+    lines = [f"Jeg kender {len(articles)} artikel{'' if len(articles) == 1 else 'er'}:"]
+    for article in articles[:limit]:
+        lines.append(f"• {source_html(article).removeprefix('Kilde: ')} – {_count(article)}")
+    if len(articles) > limit:
+        lines.append(f"… og {len(articles) - limit} flere.")
+    return truncate_html("\n".join(lines))
+
+
+def _count(article: Article) -> str:
+    return f"{article.facts} sætning{'' if article.facts == 1 else 'er'}"
+
+
+# --- inline mode -----------------------------------------------------------------------------
+
+
+def _content(html_text: str) -> InputTextMessageContent:
+    return InputTextMessageContent(
+        html_text, parse_mode="HTML", link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+
+
+def inline_fact_results(hits: Iterable[Hit]) -> list[InlineQueryResultArticle]:
+    """Inline results that each send one quoted sentence with its source."""
+    results, seen = [], set()
+    for hit in hits:
+        fact = hit.fact
+        if fact.id in seen:
+            continue
+        seen.add(fact.id)
+        results.append(
+            InlineQueryResultArticle(
+                id=f"f:{fact.id}",
+                title=shorten(fact.text, 100) or f"Sætning {fact.id}",
+                description=_source_text(fact.article),
+                input_message_content=_content(fact_html(fact)),
+            )
+        )
+        if len(results) == MAX_INLINE_RESULTS:
+            break
+    return results
+
+
+def inline_article_results(articles: Iterable[Article]) -> list[InlineQueryResultArticle]:
+    """Inline results listing the indexed articles (for an empty inline query)."""
+    results = []
+    for article in articles:
+        date = format_date(article.date)
+        about = f"{date} · {_count(article)}" if date else _count(article)
+        body = f"<b>{esc(article_title(article, 200))}</b>\n{esc(about)}"
+        url = _safe_url(article.url)
+        if url:
+            body += f'\n<a href="{esc(url)}">{esc(shorten(url, 200))}</a>'
+        results.append(
+            InlineQueryResultArticle(
+                id=f"a:{article.id}",
+                title=article_title(article),
+                description=about,
+                input_message_content=_content(truncate_html(body)),
+            )
+        )
+        if len(results) == MAX_INLINE_RESULTS:
+            break
+    return results
