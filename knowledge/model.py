@@ -67,3 +67,4 @@ class Result:
     answer: Answer | None
     alternatives: tuple[Hit, ...] = ()
     explanation: Explanation = field(default_factory=Explanation)
+    problem: str | None = None  # "empty", "too_long" or "no_words" when the question was unusable

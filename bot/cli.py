@@ -1,0 +1,219 @@
+"""The `faktabot` command: a thin layer over `knowledge` and the Telegram adapter.
+
+Library errors become one clear line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from knowledge import FaktabotError, Knowledge, Result
+from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
+from knowledge.parse import count_articles, read_articles
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"
+    try:
+        return COMMANDS[args.command](args)
+    except FaktabotError as exc:
+        print(f"faktabot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def build_parser() -> argparse.ArgumentParser:
+    db_help = "database file (default: $FAKTABOT_DB or the user data dir)"
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="PATH", default=argparse.SUPPRESS, help=db_help)
+    parser = argparse.ArgumentParser(
+        prog="faktabot",
+        description="Answer Danish questions with the exact sentence from a news article. "
+        "Without a command: run on Telegram if TELEGRAM_BOT_TOKEN is set, else chat here.",
+    )
+    parser.add_argument("--db", metavar="PATH", help=db_help)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("run", parents=[common], help="run the Telegram bot (polling)")
+    sub.add_parser("chat", parents=[common], help="chat with the bot in the terminal")
+
+    ask = sub.add_parser("ask", parents=[common], help="answer one question, or one a line")
+    ask.add_argument("question", nargs="?", help="the question (default: read lines from stdin)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per question")
+
+    ingest = sub.add_parser("ingest", parents=[common], help="add articles (.txt or .jsonl)")
+    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest.add_argument("--title", help="title of a text article")
+    ingest.add_argument("--url", help="web address of a text article")
+
+    sub.add_parser("articles", parents=[common], help="list the indexed articles")
+
+    remove = sub.add_parser("remove", parents=[common], help="remove an article and its facts")
+    remove.add_argument("id", type=int)
+
+    ev = sub.add_parser("eval", parents=[common], help="score the bot on a questions file")
+    ev.add_argument("file", type=Path, metavar="FILE.tsv")
+    ev.add_argument("--show-errors", action="store_true", help="list the questions it got wrong")
+    return parser
+
+
+def open_knowledge(args: argparse.Namespace) -> Knowledge:
+    return Knowledge.open(args.db)
+
+
+# -- commands ------------------------------------------------------------------
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.app import run
+    from bot.config import Config
+
+    config = Config.from_env()
+    if args.db:
+        os.environ["FAKTABOT_DB"] = args.db
+    run(config, open_knowledge(args))
+    return 0
+
+
+def cmd_chat(args: argparse.Namespace) -> int:
+    from bot.console import chat
+
+    return chat(open_knowledge(args))
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    kb = open_knowledge(args)
+    questions = [args.question] if args.question is not None else _stdin_lines()
+    for question in questions:
+        result = kb.ask(question)
+        if args.json:
+            print(json.dumps(result_json(result), ensure_ascii=False))
+        else:
+            print(result_text(result))
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    kb = open_knowledge(args)
+    # Read every file whole first: a bad line anywhere stops the import before any write.
+    items = [
+        item for path in args.paths for item in read_articles(path, title=args.title, url=args.url)
+    ]
+    total = sum(count_articles(p) for p in args.paths)
+    added = same = 0
+    bar = tqdm(total=total, unit="art", disable=total < 20 or not sys.stderr.isatty())
+    for outcome in kb.ingest(items):
+        added += outcome.added
+        same += not outcome.added
+        bar.update()
+        if total < 20:
+            verb = "added" if outcome.added else "already known"
+            a = outcome.article
+            print(f"{verb}: #{a.id} {a.title} ({a.facts} facts)")
+    bar.close()
+    print(f"{added} added, {same} already known")
+    return 0
+
+
+def cmd_articles(args: argparse.Namespace) -> int:
+    for a in open_knowledge(args).articles():
+        print(
+            f"{a.id}\t{a.date or '-'}\t{a.facts} facts\t{a.title}" + (f"\t{a.url}" if a.url else "")
+        )
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    article = open_knowledge(args).remove(args.id)
+    print(f"removed: #{article.id} {article.title}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    cases = read_cases(args.file)
+    report = evaluate(open_knowledge(args).ask, cases)
+    print(f"{'kind':<10} {'right':>7} {'share':>7}")
+    for kind, (ok, n) in report.by_kind().items():
+        print(f"{kind:<10} {ok:>3}/{n:<3} {ok / n:>7.0%}")
+    ok, n = report.answerable
+    print(f"answerable {ok:>3}/{n:<3} {ok / max(n, 1):>7.0%}")
+    for kind in DECLINE_KINDS:
+        ok, n = report.share(lambda k, kind=kind: k == kind)
+        if n:
+            print(f"declined {kind:<8} {ok}/{n} {ok / n:.0%}")
+    if args.show_errors:
+        for o in report.outcomes:
+            if not o.ok:
+                got = o.result.answer.fact.text if o.result.answer else "(declined)"
+                print(f"\n✗ [{o.case.kind}] {o.case.question}\n  → {got}")
+    return 0
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "chat": cmd_chat,
+    "ask": cmd_ask,
+    "ingest": cmd_ingest,
+    "articles": cmd_articles,
+    "remove": cmd_remove,
+    "eval": cmd_eval,
+}
+
+
+# -- output --------------------------------------------------------------------
+
+
+def _stdin_lines() -> list[str]:
+    return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+
+
+def _article_json(article) -> dict:
+    return {"id": article.id, "title": article.title, "date": article.date, "url": article.url}
+
+
+def result_json(result: Result) -> dict:
+    """The `ask --json` record of one question."""
+    answer = None
+    if result.answer:
+        a = result.answer
+        answer = {
+            "sentence": a.fact.text,
+            "article": _article_json(a.fact.article),
+            "score": a.score,
+            "span": a.fact.text[a.span[0] : a.span[1]] if a.span else None,
+        }
+    return {
+        "question": result.question,
+        "answer": answer,
+        "alternatives": [
+            {"sentence": h.fact.text, "article": _article_json(h.fact.article), "score": h.score}
+            for h in result.alternatives
+        ],
+    }
+
+
+def result_text(result: Result) -> str:
+    if result.problem:
+        return f"(no answer: {result.problem})"
+    if result.answer is None:
+        lines = ["Det ved jeg ikke."]
+        lines += [f"  ~ {h.fact.text}" for h in result.alternatives]
+        return "\n".join(lines)
+    a = result.answer
+    source = a.fact.article.title + (f", {a.fact.article.date}" if a.fact.article.date else "")
+    return f"«{a.fact.text}»\n  — {source}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Read-side statistics of the store: key frequencies, sizes, the word list for typos.
+
+Cached per store version, so a question costs a few dictionary look-ups and
+another process's ingest is seen at the next question.
+"""
+
+from __future__ import annotations
+
+import math
+
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from .store import Store
+
+
+def typo_budget(length: int) -> int:
+    """Edits allowed for a word of this length: none under 5 letters, 1 from 5, 2 from 9."""
+    if length < 5:
+        return 0
+    return 1 if length < 9 else 2
+
+
+class IndexView:
+    """Frequencies and vocabulary of one version of a store."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.version = store.version()
+        db = store.db
+        self.n_facts = db.execute("SELECT count(*) FROM facts").fetchone()[0]
+        total = db.execute(
+            "SELECT coalesce(sum(length(terms) - length(replace(terms, ' ', '')) + 1), 0)"
+            " FROM facts WHERE terms != ''"
+        ).fetchone()[0]
+        self.avg_len = total / self.n_facts if self.n_facts else 1.0
+        self._df: dict[str, int] = {}
+        self._words_by_len: dict[int, list[str]] | None = None
+        self._word_df: dict[str, tuple[str, int]] = {}
+
+    def df(self, key: str) -> int:
+        """How many facts hold this key, in their words or their compound parts."""
+        cached = self._df.get(key)
+        if cached is None:
+            row = self.store.db.execute(
+                "SELECT doc FROM facts_vocab WHERE term = ?", [key]
+            ).fetchone()
+            cached = self._df[key] = row[0] if row else 0
+        return cached
+
+    def idf(self, key: str) -> float:
+        """BM25's idf, floored so that a word in every sentence still counts a little."""
+        n, df = self.n_facts, self.df(key)
+        return max(math.log(1 + (n - df + 0.5) / (df + 0.5)), 0.05)
+
+    def unseen_idf(self) -> float:
+        return math.log(1 + (self.n_facts + 0.5) / 0.5)
+
+    def _load_words(self) -> dict[int, list[str]]:
+        if self._words_by_len is None:
+            by_len: dict[int, list[str]] = {}
+            for norm, raw, df in self.store.db.execute("SELECT norm, raw, df FROM words"):
+                by_len.setdefault(len(norm), []).append(norm)
+                self._word_df[norm] = (raw, df)
+            self._words_by_len = by_len
+        return self._words_by_len
+
+    def correct(self, word: str) -> tuple[str, int] | None:
+        """The indexed word closest to a misspelt one (raw form, edits), or None.
+
+        Optimal string alignment counts a swap ("talsmnad") as one edit. Among
+        equally close words the most frequent wins.
+        """
+        budget = typo_budget(len(word))
+        if budget == 0 or not word.isalpha():
+            return None
+        by_len = self._load_words()
+        best: tuple[int, int, str] | None = None
+        for length in range(len(word) - budget, len(word) + budget + 1):
+            choices = by_len.get(length)
+            if not choices:
+                continue
+            for norm, dist, _ in process.extract(
+                word, choices, scorer=OSA.distance, score_cutoff=budget, limit=5
+            ):
+                if norm == word:
+                    continue
+                raw, df = self._word_df[norm]
+                rank = (dist, -df, raw)
+                if best is None or rank < best:
+                    best = rank
+        if best is None:
+            return None
+        return best[2], best[0]

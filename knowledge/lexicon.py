@@ -1,0 +1,146 @@
+"""Danish word knowledge: stop words, question words, lemmas, stems, compounds.
+
+The word lists are data files in `knowledge/data/`; this module only loads them
+and answers questions about single words. Everything returned is folded
+(see `normalize.fold`) so that index and question meet on the same spelling.
+"""
+
+from __future__ import annotations
+
+import itertools
+from functools import cache, lru_cache
+from importlib import resources
+from pathlib import Path
+
+import simplemma
+import Stemmer
+
+from .normalize import fold, tokens
+
+DATA = resources.files("knowledge") / "data"
+_LANG = "da"
+_stemmer = Stemmer.Stemmer("danish")
+
+
+def read_lines(path: Path | resources.abc.Traversable) -> list[str]:
+    """Non-empty lines of a data file, without `#` comments."""
+    out = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line)
+    return out
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    """Folded Danish function words."""
+    return frozenset(fold(w) for w in read_lines(DATA / "stopwords.txt"))
+
+
+@cache
+def question_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
+    """(folded word sequence, answer type), longest phrases first."""
+    pairs = []
+    for line in read_lines(DATA / "question_words.txt"):
+        phrase, kind = line.split("\t")
+        pairs.append((tuple(t.norm for t in tokens(phrase)), kind.strip()))
+    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+
+
+def answer_type(words: list[str]) -> tuple[str | None, int]:
+    """The answer type asked for by the question words at the start, and how many words they are.
+
+    Danish puts the question word first, but a question may start with "og" or "men",
+    so the first three positions are tried.
+    """
+    for offset in range(min(3, len(words))):
+        for phrase, kind in question_phrases():
+            if tuple(words[offset : offset + len(phrase)]) == phrase:
+                return kind, offset + len(phrase)
+    return None, 0
+
+
+@lru_cache(maxsize=200_000)
+def lemma(word: str) -> str:
+    """Dictionary form of a lower-case word (simplemma), or the word itself."""
+    return simplemma.lemmatize(word, lang=_LANG).lower()
+
+
+@lru_cache(maxsize=200_000)
+def is_known(word: str) -> bool:
+    """Whether the word is in the Danish dictionary (so it is no typo)."""
+    return len(word) > 1 and simplemma.is_known(word, lang=_LANG)
+
+
+@lru_cache(maxsize=200_000)
+def keys(word: str) -> tuple[str, ...]:
+    """Index keys of a lower-case word: its folded lemma and folded Snowball stem.
+
+    Lemmas join dræbt/dræbte/dræber; stems join forms the dictionary lacks.
+    """
+    if word[0].isdigit():
+        return (word,)
+    found = dict.fromkeys((fold(lemma(word)), fold(_stemmer.stemWord(word))))
+    return tuple(k for k in found if k)
+
+
+@lru_cache(maxsize=200_000)
+def compound_parts(word: str) -> tuple[str, ...]:
+    """Keys of the known tail and head of a compound ("forsvarsminister" -> minister, forsvar).
+
+    Danish writes compounds as one word, so "minister" must find "forsvarsminister"
+    and "pressetalsmand" must find "talsmand".
+    """
+    if len(word) < 8 or word[0].isdigit() or not word.isalpha():
+        return ()
+    base = lemma(word)
+    parts: list[str] = []
+    for i in range(3, len(base) - 3):
+        tail = base[i:]
+        if len(tail) >= 4 and is_known(tail) and fold(tail) not in stopwords():
+            parts.extend(keys(tail))
+            head = base[:i]
+            for h in (head, head.removesuffix("s"), head.removesuffix("e")):
+                if len(h) >= 4 and is_known(h) and fold(h) not in stopwords():
+                    parts.extend(keys(h))
+                    break
+            break
+    return tuple(dict.fromkeys(p for p in parts if p))
+
+
+_FOLDED_LETTERS = (("ae", "æ"), ("oe", "ø"), ("aa", "å"))
+
+
+@lru_cache(maxsize=50_000)
+def respell(word: str, *, limit: int = 16) -> tuple[str, ...]:
+    """Spellings with æ/ø/å for a word typed as ae/oe/aa ("draebt" -> "dræbt"), known ones only."""
+    if not word.isascii() or not any(a in word for a, _ in _FOLDED_LETTERS):
+        return ()
+    # Positions where a two-letter fold could stand for one Danish letter.
+    spots = [
+        (i, letter)
+        for i in range(len(word) - 1)
+        for pair, letter in _FOLDED_LETTERS
+        if word[i : i + 2] == pair
+    ]
+    found = []
+    for choice in itertools.product((False, True), repeat=min(len(spots), 4)):
+        if not any(choice):
+            continue
+        out, skip = [], -1
+        chosen = {spots[j][0]: spots[j][1] for j, on in enumerate(choice) if on}
+        for i, c in enumerate(word):
+            if i == skip:
+                continue
+            if i in chosen and i - 1 != skip - 1:
+                out.append(chosen[i])
+                skip = i + 1
+            else:
+                out.append(c)
+        candidate = "".join(out)
+        if is_known(candidate):
+            found.append(candidate)
+        if len(found) >= limit:
+            break
+    return tuple(dict.fromkeys(found))

@@ -1,0 +1,99 @@
+"""Read a question: what kind of answer it wants and which words to look for.
+
+Each content word becomes a `QueryWord` holding alternative index keys with a
+weight: its own lemma and stem (1.0), a respelling with æ/ø/å, a typo
+correction, compound parts and general synonyms (each worth a little less).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .index import IndexView
+from .lexicon import answer_type, compound_parts, is_known, keys, lemma, respell, stopwords
+from .normalize import clean_question, fold, tokens
+from .synonyms import Synonyms
+
+TYPO_WEIGHT = 0.9
+SYNONYM_WEIGHT = 0.8
+PART_WEIGHT = 0.6
+
+
+@dataclass
+class QueryWord:
+    raw: str  # as typed, lower case
+    base: str = ""  # the form looked up: respelt with æ/ø/å or corrected, else raw
+    alternatives: dict[str, float] = field(default_factory=dict)  # key -> weight
+    corrected: str | None = None
+    synonyms: list[str] = field(default_factory=list)
+    number: bool = False
+    present: bool = False  # some key of it (or of a stand-in) is in the index
+
+    def add(self, word_keys: tuple[str, ...], weight: float) -> None:
+        for key in word_keys:
+            if weight > self.alternatives.get(key, 0.0):
+                self.alternatives[key] = weight
+
+
+@dataclass
+class Query:
+    text: str  # the cleaned question
+    kind: str | None  # answer type: person, time, number, place, reason, thing
+    words: list[QueryWord]
+
+    def keys(self) -> set[str]:
+        return {k for w in self.words for k in w.alternatives}
+
+
+def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
+    """Turn a question into weighted search keys, correcting what the index cannot know."""
+    text = clean_question(question)
+    toks = tokens(text)
+    kind, skip = answer_type([t.norm for t in toks])
+    stop = stopwords()
+    content = [t for t in toks[skip:] if t.norm not in stop]
+    words = [_word(t.raw, view) for t in content]
+    _add_synonyms(words, synonyms)
+    for word in words:
+        word.present = _present(word, view)
+    return Query(text, kind, words)
+
+
+def _word(raw: str, view: IndexView) -> QueryWord:
+    word = QueryWord(raw, base=raw, number=raw[0].isdigit())
+    word.add(keys(raw), 1.0)
+    if word.number or _present(word, view):
+        return word
+    spellings = respell(raw)
+    for spelled in spellings:
+        word.add(keys(spelled), 1.0)
+    if spellings:
+        word.base = spellings[0]
+    if _present(word, view):
+        return word
+    if not spellings and not is_known(raw):
+        fixed = view.correct(fold(raw))
+        if fixed is not None:
+            word.corrected = word.base = fixed[0]
+            word.add(keys(fixed[0]), TYPO_WEIGHT)
+    word.add(compound_parts(word.base), PART_WEIGHT)
+    return word
+
+
+def _present(word: QueryWord, view: IndexView) -> bool:
+    return any(view.df(k) for k in word.alternatives)
+
+
+def _add_synonyms(words: list[QueryWord], synonyms: Synonyms) -> None:
+    """Give each word (or phrase) the keys of its synonyms, at a lower weight."""
+    lemmas = [lemma(w.base) for w in words]
+    for start, end, others in synonyms.find(lemmas):
+        target = words[start]
+        for phrase in others:
+            for part in phrase:
+                if fold(part) not in stopwords():
+                    target.add(keys(part), SYNONYM_WEIGHT)
+            target.synonyms.append(" ".join(phrase))
+        for extra in words[start + 1 : end]:
+            # The phrase's later words are covered through its first word.
+            extra.alternatives.update(dict.fromkeys(target.alternatives, SYNONYM_WEIGHT))

@@ -1,0 +1,151 @@
+"""`Knowledge`: the one object the bot and the CLI talk to.
+
+It owns a store and a matcher and keeps the read-side caches fresh when
+another process ingests or removes articles.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from .decide import Decision, decision_features
+from .index import IndexView
+from .match import Candidate, rank, word_idf
+from .model import Answer, Article, ArticleInput, Explanation, Fact, Hit, Result
+from .normalize import clean_question, fold
+from .query import Query, analyse
+from .spans import find_span
+from .store import IngestResult, Store
+from .synonyms import Synonyms
+
+MAX_QUESTION = 1000  # characters; longer messages are not questions
+
+
+class Knowledge:
+    """Articles, their facts, and answers to questions about them."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        synonyms: Synonyms | None = None,
+        decision: Decision | None = None,
+        candidates: int = 60,
+    ) -> None:
+        self.store = store
+        self.synonyms = synonyms or Synonyms.load()
+        self.decision = decision or Decision.bundled()
+        self.candidates = candidates
+        self._view: IndexView | None = None
+
+    @classmethod
+    def open(
+        cls, path: str | Path | None = None, *, seed: bool = True, synonyms: Iterable[Path] = ()
+    ) -> Knowledge:
+        return cls(Store.open(path, seed=seed), synonyms=Synonyms.load(*synonyms))
+
+    # -- freshness -----------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Drop cached statistics if the database changed; True when it did."""
+        if self._view is not None and self._view.version == self.store.version():
+            return False
+        self._view = IndexView(self.store)
+        return True
+
+    @property
+    def view(self) -> IndexView:
+        self.refresh()
+        assert self._view is not None
+        return self._view
+
+    # -- questions -----------------------------------------------------------
+
+    def analyse(self, question: str) -> tuple[Query, list[Candidate]]:
+        """The question's reading and its ranked candidates."""
+        view = self.view
+        query = analyse(question, view, self.synonyms)
+        if not query.words:
+            return query, []
+        return query, rank(self.store, view, query, limit=self.candidates)
+
+    def ask(self, question: str, *, alternatives: int = 3) -> Result:
+        """The sentence that answers the question, or none with the closest facts."""
+        problem = _problem(question)
+        if problem:
+            return Result(question, None, problem=problem)
+        query, ranked = self.analyse(question)
+        if not query.words:
+            return Result(question, None, problem="no_words")
+        idfs = [word_idf(w, self.view) for w in query.words]
+        features = decision_features(query, ranked, view_idf=idfs)
+        confidence = self.decision.confidence(features)
+        explanation = _explain(query, ranked[0] if ranked else None, confidence, self.decision)
+        distinct = _distinct(ranked)
+        facts = self.store.facts(c.fact_id for c in distinct[: alternatives + 1])
+        hits = [Hit(facts[c.fact_id], round(c.score, 4)) for c in distinct if c.fact_id in facts]
+        if not hits or confidence < self.decision.threshold:
+            return Result(question, None, tuple(hits[:alternatives]), explanation)
+        top = hits[0]
+        named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
+        span = find_span(top.fact.text, query.kind, avoid=named)
+        answer = Answer(top.fact, round(confidence, 4), span)
+        return Result(question, answer, tuple(hits[1 : alternatives + 1]), explanation)
+
+    def search(self, question: str, *, limit: int = 10) -> list[Hit]:
+        """The best-matching facts, answer or not (inline mode lists these)."""
+        if _problem(question):
+            return []
+        _, ranked = self.analyse(question)
+        distinct = _distinct(ranked)[:limit]
+        facts = self.store.facts(c.fact_id for c in distinct)
+        return [Hit(facts[c.fact_id], round(c.score, 4)) for c in distinct if c.fact_id in facts]
+
+    # -- articles ------------------------------------------------------------
+
+    def articles(self) -> list[Article]:
+        return self.store.articles()
+
+    def fact(self, fact_id: int) -> Fact | None:
+        return self.store.facts([fact_id]).get(fact_id)
+
+    def ingest(self, items: Iterable[ArticleInput]) -> Iterator[IngestResult]:
+        yield from self.store.add_many(items)
+
+    def remove(self, article_id: int) -> Article:
+        return self.store.remove(article_id)
+
+
+def _problem(question: str) -> str | None:
+    if len(question) > MAX_QUESTION:
+        return "too_long"
+    if not clean_question(question):
+        return "empty"
+    return None
+
+
+def _distinct(ranked: list[Candidate]) -> list[Candidate]:
+    """One candidate per sentence text (news repeats itself across articles)."""
+    seen: set[str] = set()
+    out = []
+    for cand in ranked:
+        if cand.norm not in seen:
+            seen.add(cand.norm)
+            out.append(cand)
+    return out
+
+
+def _explain(
+    query: Query, top: Candidate | None, confidence: float, decision: Decision
+) -> Explanation:
+    matched = tuple(query.words[i].raw for i in sorted(top.matched)) if top else ()
+    return Explanation(
+        matched=matched,
+        corrected=tuple((w.raw, w.corrected) for w in query.words if w.corrected),
+        synonyms=tuple((w.raw, s) for w in query.words for s in w.synonyms),
+        missing=tuple(w.raw for w in query.words if not w.present),
+        answer_type=query.kind,
+        confidence=round(confidence, 4),
+        threshold=decision.threshold,
+    )

@@ -1,0 +1,110 @@
+"""Find the part of a sentence that answers the kind of question asked.
+
+"Hvor mange" wants a number, "hvornår" a date or a time, "hvem" a name,
+"hvor" a place. The span is shown in bold; its presence is also a ranking hint.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .lexicon import DATA, read_lines
+from .normalize import fold
+
+_NUMBER = re.compile(
+    r"(?:(?:mere|mindre|flere|færre) end |omkring |cirka |ca\. |over |under |næsten |knap |"
+    r"godt |op til |mindst |højst )?"
+    r"\d+(?:[.,]\d+)*(?: ?(?:%|procent|mio\.|mia\.|millioner|milliarder|tusind|tusinde))?",
+    re.IGNORECASE,
+)
+_NUMBER_WORDS = (
+    r"to|tre|fire|fem|seks|syv|otte|ni|ti|elleve|tolv|tyve|tredive|fyrre|halvtreds|tres|"
+    r"halvfjerds|firs|halvfems|hundrede|tusind|tusinde|million|millioner|milliard|milliarder"
+)
+_NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
+_YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
+_CLOCK = re.compile(r"\bkl\. ?\d{1,2}(?:[.:]\d\d)?")
+_DAY_MONTH = re.compile(r"\b\d{1,2}\. ?[a-zæøå]+(?: \d{4})?")
+_NAME = re.compile(
+    r"(?<![\w.])(?:[A-ZÆØÅ][\w’'-]*[a-zæøå]|[A-ZÆØÅ]{2,}|[A-ZÆØÅ]\.)"
+    r"(?:[ -](?:(?:af|de|van|von|der|den|bin|al)[ -])?(?:[A-ZÆØÅ][\w’'-]*[a-zæøå]|[A-ZÆØÅ]\.))*"
+)
+_PLACE = re.compile(r"\b(?:i|på|fra|ved|til|nær) ((?:[A-ZÆØÅ][\w’'-]+)(?: [A-ZÆØÅ][\w’'-]+)*)")
+
+
+@cache
+def _time_pattern() -> re.Pattern[str]:
+    words = sorted(read_lines(DATA / "time_words.txt"), key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+
+
+Span = tuple[int, int]
+
+
+def find_span(sentence: str, kind: str | None, *, avoid: set[str] = frozenset()) -> Span | None:
+    """Offsets of the answer of this kind in the sentence, skipping words the question named."""
+    finder = _FINDERS.get(kind or "")
+    if finder is None:
+        return None
+    for start, end in finder(sentence):
+        text = sentence[start:end]
+        if fold(text) not in avoid and not _all_named(text, avoid):
+            return start, end
+    return None
+
+
+def _all_named(text: str, avoid: set[str]) -> bool:
+    words = [fold(w) for w in re.findall(r"\w+", text)]
+    return bool(words) and all(w in avoid for w in words)
+
+
+def _numbers(sentence: str) -> list[Span]:
+    found = [m.span() for m in _NUMBER.finditer(sentence)]
+    found += [m.span() for m in _NUMBER_WORD.finditer(sentence)]
+    return sorted(found)
+
+
+def _times(sentence: str) -> list[Span]:
+    found = [m.span() for m in _CLOCK.finditer(sentence)]
+    found += [m.span() for m in _DAY_MONTH.finditer(sentence) if _is_month_date(m.group())]
+    found += [m.span() for m in _time_pattern().finditer(sentence)]
+    found += [m.span() for m in _YEAR.finditer(sentence)]
+    return _outermost(found)
+
+
+def _is_month_date(text: str) -> bool:
+    month = text.split(".", 1)[1].split()[0].lower() if "." in text else ""
+    return month in {w for w in read_lines(DATA / "time_words.txt") if " " not in w}
+
+
+def _names(sentence: str) -> list[Span]:
+    spans = []
+    for m in _NAME.finditer(sentence):
+        start, end = m.span()
+        text = m.group()
+        # The first word of a sentence is capitalised anyway; keep it only as part of a
+        # longer name or when it is the only candidate left.
+        if start == 0 and " " not in text:
+            continue
+        spans.append((start, end))
+    # Names of several words ("Lloyd Austin") before single ones ("USA").
+    return sorted(spans, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0]))
+
+
+def _places(sentence: str) -> list[Span]:
+    return [m.span(1) for m in _PLACE.finditer(sentence)]
+
+
+def _outermost(spans: list[Span]) -> list[Span]:
+    """Drop spans inside others; keep sentence order."""
+    spans = sorted(set(spans), key=lambda s: (s[0], -s[1]))
+    out: list[Span] = []
+    for span in spans:
+        if out and span[0] < out[-1][1]:
+            continue
+        out.append(span)
+    return out
+
+
+_FINDERS = {"number": _numbers, "time": _times, "person": _names, "place": _places}
