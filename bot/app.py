@@ -44,6 +44,9 @@ def build_application(kb: Knowledge, config: Config) -> Application:
         .base_url(config.api_base_url)
         .base_file_url(config.api_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        # A long poll cancelled at shutdown can hold its pooled connection for a moment; a
+        # second connection lets the final getUpdates (which confirms the offset) go through.
+        .get_updates_connection_pool_size(2)
         .post_init(post_init)
         .build()
     )

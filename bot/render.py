@@ -386,15 +386,20 @@ def plain_answer(result: Result) -> str:
     return to_plain(reply_html(result, with_buttons=False))
 
 
-def articles_html(articles: Sequence[Article], limit: int = 40) -> str:
-    """The indexed articles, newest list first as given, with their sentence counts."""
+def articles_html(articles: Sequence[Article]) -> str:
+    """The indexed articles with their sentence counts, as many as fit in one message."""
     if not articles:
         return NO_ARTICLES
-    lines = [f"Jeg kender {len(articles)} artikel{'' if len(articles) == 1 else 'er'}:"]
-    for article in articles[:limit]:
-        lines.append(f"• {source_html(article).removeprefix('Kilde: ')} – {_count(article)}")
-    if len(articles) > limit:
-        lines.append(f"… og {len(articles) - limit} flere.")
+    noun = "artikel" if len(articles) == 1 else "artikler"
+    lines = [f"Jeg kender {len(articles)} {noun}:"]
+    room = MAX_MESSAGE - visible_len(lines[0]) - 40  # keep room for "… og N flere."
+    for shown, article in enumerate(articles):
+        line = f"• {source_html(article).removeprefix('Kilde: ')} – {_count(article)}"
+        room -= visible_len(line) + 1
+        if room < 0:
+            lines.append(f"… og {len(articles) - shown} flere.")
+            break
+        lines.append(line)
     return truncate_html("\n".join(lines))
 
 

@@ -1,0 +1,129 @@
+"""Fixtures for end-to-end bot tests: a seeded Knowledge, the fake Bot API and a running bot.
+
+The real Application from ``build_application`` polls the fake server over HTTP, exactly as
+it would poll Telegram; nothing in the bot is mocked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import pytest
+from fake_bot_api import Call, FakeBotApi
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import build_application
+from bot.config import Config
+from knowledge import Knowledge
+
+TOKEN = "123456789:AAHfakeTokenForFaktabotTests_0123456"
+SECRET = TOKEN.split(":", 1)[1]
+
+# Seed-article questions (the bundled article about Israel, Gaza and the USA, March 2024).
+PENTAGON = "Hvem er talsmand for Pentagon?"
+HOSTAGES = "Hvor mange gidsler er der i Gaza?"
+OFF_TOPIC = "Hvad er hovedstaden i Frankrig?"
+# Questions the seed article does not answer but comes close to; the first the matcher
+# declines *with* alternatives is used where buttons are needed.
+NEAR_MISSES = (
+    "Hvad spiste Kirby til morgenmad?",
+    "Hvem vandt fodboldkampen i Gaza?",
+    "Hvad mener Frankrig om våbenhvilen?",
+    "Hvornår blev Netanyahu født?",
+)
+
+
+@pytest.fixture(scope="session")
+def seeded_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file holding the bundled seed article (seeded once per session)."""
+    path = tmp_path_factory.mktemp("knowledge") / "faktabot.sqlite"
+    Knowledge.open(path)
+    return path
+
+
+@pytest.fixture
+def kb(seeded_db: Path) -> Knowledge:
+    return Knowledge.open(seeded_db)
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi(TOKEN) as server:
+        yield server
+
+
+@dataclass
+class Harness:
+    """A running bot, the fake API it talks to and the knowledge it answers from."""
+
+    app: Application
+    api: FakeBotApi
+    kb: Knowledge
+
+    async def reply_to(self, update: dict, *, timeout: float = 5.0) -> Call:
+        """Wait for the bot's sendMessage that replies to the message in `update`."""
+        message = update["message"]
+        chat_id, message_id = message["chat"]["id"], message["message_id"]
+
+        def replies(calls: list[Call]) -> list[Call]:
+            return [
+                c
+                for c in calls
+                if c.method == "sendMessage"
+                and c.ok
+                and int(c.params["chat_id"]) == chat_id
+                and (c.params.get("reply_parameters") or {}).get("message_id") == message_id
+            ]
+
+        found = await self.api.wait_for(
+            replies, timeout=timeout, what=f"a reply to message {message_id} in {chat_id}"
+        )
+        return found[0]
+
+    async def ask_private(self, text: str, **kw: object) -> Call:
+        return await self.reply_to(await self.api.send_private(text, **kw))
+
+    async def ask_group(self, text: str, **kw: object) -> Call:
+        return await self.reply_to(await self.api.send_group(text, **kw))
+
+
+StartBot = Callable[..., Awaitable[Harness]]
+
+
+@pytest.fixture
+async def start_bot(api: FakeBotApi, kb: Knowledge) -> AsyncIterator[StartBot]:
+    """Start the real application against the fake API; Config fields can be overridden."""
+    async with contextlib.AsyncExitStack() as stack:
+
+        async def start(**overrides: object) -> Harness:
+            config = replace(Config(token=TOKEN, api_base_url=api.base_url), **overrides)
+            app = build_application(kb, config)
+            await stack.enter_async_context(app)  # initialize: getMe; shutdown on exit
+            await app.post_init(app)  # run_polling does this between initialize and polling
+            await app.start()
+            stack.push_async_callback(app.stop)
+            await app.updater.start_polling(
+                poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
+            )
+            stack.push_async_callback(app.updater.stop)
+            return Harness(app, api, kb)
+
+        yield start
+
+
+@pytest.fixture
+async def bot(start_bot: StartBot) -> Harness:
+    return await start_bot()
+
+
+def near_miss(kb: Knowledge) -> str:
+    """A question the seed article does not answer but has close facts for."""
+    for question in NEAR_MISSES:
+        result = kb.ask(question)
+        if result.answer is None and result.alternatives:
+            return question
+    raise AssertionError(f"none of {NEAR_MISSES} is declined with alternatives")

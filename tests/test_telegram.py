@@ -1,0 +1,385 @@
+"""End-to-end tests: the real Application polls a fake Bot API over HTTP on 127.0.0.1.
+
+Answers are checked against what the real Knowledge returns for the seed article, so the
+tests follow the matcher rather than hard-coding its output.
+"""
+
+# The fixtures are imported by name (tests/conftest.py does not load them as a plugin yet),
+# so pytest's fixture arguments "redefine" them as far as ruff can tell.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+
+import pytest
+from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, parse_html, texts
+from telegram_fixtures import (  # noqa: F401 (fixtures)
+    HOSTAGES,
+    OFF_TOPIC,
+    PENTAGON,
+    SECRET,
+    TOKEN,
+    Harness,
+    api,
+    bot,
+    kb,
+    near_miss,
+    seeded_db,
+    start_bot,
+)
+
+from bot import render
+from bot.logs import configure_logging
+
+
+def quoted(call_text: str) -> str:
+    """The text inside the reply's <blockquote>."""
+    assert "<blockquote>" in call_text, call_text
+    return call_text.split("<blockquote>", 1)[1].split("</blockquote>", 1)[0]
+
+
+def assert_answers(call_text: str, kb, question: str) -> None:
+    """The reply quotes the article sentence Knowledge answers with, span bold, with source."""
+    result = kb.ask(question)
+    assert result.answer is not None, f"the seed article should answer {question!r}"
+    fact = result.answer.fact
+    plain, entities = parse_html(call_text)
+    assert fact.text in plain
+    assert html.escape(fact.text[: result.answer.span[0]]) in quoted(call_text)
+    start, end = result.answer.span
+    assert f"<b>{html.escape(fact.text[start:end])}</b>" in call_text
+    assert {"type": "blockquote", "offset": 0, "length": len(fact.text)} in [
+        {k: e[k] for k in ("type", "offset", "length")} for e in entities
+    ]
+    assert "Kilde:" in plain and html.escape(fact.article.title[:20]) in call_text
+
+
+# --- private chat ----------------------------------------------------------------------------
+
+
+async def test_private_question_is_answered_with_the_quoted_sentence(bot: Harness) -> None:
+    reply = await bot.ask_private(PENTAGON)
+    assert_answers(reply.text, bot.kb, PENTAGON)
+    assert "Pat Ryder" in reply.text
+    assert reply.params["parse_mode"] == "HTML"
+    assert reply.params["reply_parameters"]["allow_sending_without_reply"] is True
+    assert reply.params.get("link_preview_options") == {"is_disabled": True}
+    assert "reply_markup" not in reply.params
+
+
+async def test_second_seed_question(bot: Harness) -> None:
+    reply = await bot.ask_private(HOSTAGES)
+    assert_answers(reply.text, bot.kb, HOSTAGES)
+    assert "omkring 130 gidsler" in parse_html(reply.text)[0]
+
+
+async def test_off_topic_question_is_declined(bot: Harness) -> None:
+    reply = await bot.ask_private(OFF_TOPIC)
+    assert reply.text.startswith("Det ved jeg ikke")
+    assert "<blockquote>" not in reply.text
+    result = bot.kb.ask(OFF_TOPIC)
+    buttons = (reply.params.get("reply_markup") or {}).get("inline_keyboard", [])
+    assert [row[0]["callback_data"] for row in buttons] == [
+        f"f:{hit.fact.id}" for hit in result.alternatives[:3]
+    ]
+
+
+async def test_near_miss_offers_buttons_and_pressing_one_shows_the_fact(bot: Harness) -> None:
+    question = near_miss(bot.kb)
+    reply = await bot.ask_private(question)
+    assert reply.text.startswith("Det ved jeg ikke")
+    rows = reply.params["reply_markup"]["inline_keyboard"]
+    expected = [hit.fact.id for hit in bot.kb.ask(question).alternatives[:3]]
+    assert [row[0]["callback_data"] for row in rows] == [f"f:{i}" for i in expected]
+    assert all(len(row[0]["callback_data"].encode()) <= 64 for row in rows)
+
+    data = rows[-1][0]["callback_data"]
+    await bot.api.press_button(reply.result, data)
+    answered = await bot.api.wait_call("answerCallbackQuery")
+    assert answered.ok
+    shown = await bot.api.wait_sent(2)
+    fact = bot.kb.fact(int(data.removeprefix("f:")))
+    assert quoted(shown.text) == html.escape(fact.text)
+    assert "Kilde:" in shown.text
+    assert shown.params["reply_parameters"]["message_id"] == reply.result["message_id"]
+
+
+async def test_button_for_a_vanished_fact_answers_the_query(bot: Harness) -> None:
+    message = (await bot.ask_private(OFF_TOPIC)).result
+    await bot.api.press_button(message, "f:999999")
+    answered = await bot.api.wait_call("answerCallbackQuery")
+    assert answered.ok and answered.params["text"] == render.FACT_GONE
+    await bot.ask_private("/help")  # sequential processing: the button press is done
+    assert len(bot.api.sent()) == 2
+
+
+async def test_commands(bot: Harness) -> None:
+    start = await bot.ask_private("/start")
+    assert "Prøv fx" in start.text and PENTAGON in start.text
+    assert f"@{BOT_USERNAME}" in start.text
+    help_ = await bot.ask_private("/help")
+    assert help_.text == start.text
+    about = await bot.ask_private("/om")
+    assert "ordret" in about.text
+    sources = await bot.ask_private("/kilder")
+    for article in bot.kb.articles():
+        assert html.escape(article.title[:30]) in sources.text
+        assert f"{article.facts} sætning" in sources.text
+    unknown = await bot.ask_private("/hemmelig")
+    assert unknown.text == render.UNKNOWN_COMMAND
+    hint = await bot.ask_private("/spoerg")
+    assert hint.text == render.ASK_HINT
+    asked = await bot.ask_private(f"/spoerg {PENTAGON}")
+    assert_answers(asked.text, bot.kb, PENTAGON)
+
+
+async def test_set_my_commands_at_start_in_danish(bot: Harness) -> None:
+    call = await bot.api.wait_call("setMyCommands")
+    commands = {c["command"]: c["description"] for c in call.params["commands"]}
+    assert set(commands) == {"start", "help", "spoerg", "kilder", "om"}
+    assert commands["kilder"] == "Se de artikler, jeg kender"
+    assert bot.app.bot_data["username"] == BOT_USERNAME
+
+
+async def test_non_text_messages_get_a_hint(bot: Harness) -> None:
+    sticker = {
+        "sticker": {
+            "file_id": "x",
+            "file_unique_id": "y",
+            "width": 512,
+            "height": 512,
+            "is_animated": False,
+            "is_video": False,
+            "type": "regular",
+        }
+    }
+    reply = await bot.reply_to(await bot.api.send_private(None, extra=sticker))
+    assert reply.text == render.NOT_TEXT
+
+
+# --- bad input -------------------------------------------------------------------------------
+
+
+async def test_html_looking_question_is_escaped(bot: Harness) -> None:
+    reply = await bot.ask_private("<b>hej</b> & <script>alert(1)</script>")
+    assert reply.ok  # the fake API rejects unescaped HTML with 400
+    assert "<script>" not in reply.text
+    assert not bot.api.calls_to("sendMessage", ok=False)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "😀😀😀",
+        "?!?",
+        "'; DROP TABLE facts; --",
+        "hvem er talsmand for pentagon\x00",
+        "a" * 499,
+    ],
+)
+async def test_odd_input_gets_a_friendly_reply(bot: Harness, text: str) -> None:
+    reply = await bot.ask_private(text)
+    assert reply.ok and reply.text
+    assert not bot.api.calls_to("sendMessage", ok=False)
+
+
+async def test_a_very_long_message_is_refused_politely(bot: Harness) -> None:
+    reply = await bot.ask_private("Hvem er talsmand for Pentagon? " * 160)  # ~5,000 chars
+    assert "for langt" in reply.text
+    assert "<blockquote>" not in reply.text
+
+
+async def test_html_rejected_by_telegram_falls_back_to_plain_text(bot: Harness) -> None:
+    bot.api.reject_html_next(1)
+    reply = await bot.ask_private(PENTAGON)
+    assert "parse_mode" not in reply.params
+    fact = bot.kb.ask(PENTAGON).answer.fact
+    assert f"»{fact.text}«" in reply.text
+    assert "<" not in reply.text and "&amp;" not in reply.text
+    assert len(bot.api.calls_to("sendMessage", ok=False)) == 1
+
+
+async def test_rate_limited_send_is_retried(bot: Harness) -> None:
+    bot.api.throttle_next_sends(1, retry_after=1)
+    started = time.monotonic()
+    reply = await bot.ask_private(PENTAGON)
+    assert time.monotonic() - started >= 1.0  # waited as Telegram asked
+    assert_answers(reply.text, bot.kb, PENTAGON)
+    failed = bot.api.calls_to("sendMessage", ok=False)
+    assert [c.status for c in failed] == [429]
+
+
+async def test_flood_limit_sends_one_notice_then_stays_silent(start_bot) -> None:
+    bot = await start_bot(user_rate=2)
+    flooder = FakeBotApi.user(2002, "Flemming")
+    for _ in range(5):
+        await bot.api.send_private(PENTAGON, user=flooder)
+    other = await bot.ask_private(HOSTAGES)  # processed after all five (updates are sequential)
+    assert_answers(other.text, bot.kb, HOSTAGES)
+    to_flooder = texts(bot.api.sent(chat_id=2002))
+    assert len(to_flooder) == 3
+    assert to_flooder[2] == render.FLOOD_NOTICE
+    assert all("Pat Ryder" in t for t in to_flooder[:2])
+
+
+# --- groups ----------------------------------------------------------------------------------
+
+
+async def test_group_is_silent_unless_addressed(bot: Harness) -> None:
+    await bot.api.send_group(PENTAGON)
+    await bot.api.send_group(f"/spoerg@andenbot {PENTAGON}")
+    await bot.api.send_group(f"Har @andenbot et svar? {HOSTAGES}")
+    reply = await bot.ask_group(f"/spoerg {PENTAGON}")  # the sentinel, handled last
+    assert_answers(reply.text, bot.kb, PENTAGON)
+    assert len(bot.api.sent()) == 1
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/spoerg {q}",
+        "/spoerg@{bot} {q}",
+        "/SPOERG@{bot}    {q}",
+        "@{bot} {q}",
+        "Hej @{bot}, {q}",
+        "{q} @{bot}",
+        "🙂 @{bot} {q}",  # the emoji shifts UTF-16 offsets by two
+    ],
+)
+async def test_group_answers_when_addressed(bot: Harness, template: str) -> None:
+    reply = await bot.ask_group(template.format(q=PENTAGON, bot=BOT_USERNAME))
+    assert_answers(reply.text, bot.kb, PENTAGON)
+
+
+async def test_group_answers_a_reply_to_the_bot(bot: Harness) -> None:
+    first = await bot.ask_group(f"/spoerg {PENTAGON}")
+    reply = await bot.ask_group(HOSTAGES, reply_to=first.result)
+    assert_answers(reply.text, bot.kb, HOSTAGES)
+
+
+async def test_group_mention_alone_and_empty_command_get_hints(bot: Harness) -> None:
+    mention = await bot.ask_group(f"@{BOT_USERNAME}")
+    assert "Skriv et spørgsmål" in mention.text
+    command = await bot.ask_group(f"/spoerg@{BOT_USERNAME}")
+    assert command.text == render.ASK_HINT
+
+
+async def test_group_declines_with_buttons(bot: Harness) -> None:
+    reply = await bot.ask_group(f"/spoerg {near_miss(bot.kb)}")
+    assert reply.text.startswith("Det ved jeg ikke")
+    assert reply.params["reply_markup"]["inline_keyboard"]
+
+
+async def test_unknown_commands_in_groups_are_ignored(bot: Harness) -> None:
+    await bot.api.send_group("/hemmelig")
+    await bot.api.send_group("/start@andenbot")
+    await bot.ask_group(f"/spoerg {PENTAGON}")
+    assert len(bot.api.sent()) == 1
+
+
+# --- inline mode -----------------------------------------------------------------------------
+
+
+async def test_inline_query_offers_quoted_facts(bot: Harness) -> None:
+    await bot.api.inline_query("gidsler i Gaza")
+    call = await bot.api.wait_call("answerInlineQuery")
+    assert call.ok, call.error
+    results = call.params["results"]
+    hits = bot.kb.search("gidsler i Gaza", limit=10)
+    assert 1 <= len(results) <= 10
+    assert [r["id"] for r in results] == [f"f:{h.fact.id}" for h in hits]
+    content = results[0]["input_message_content"]
+    assert content["parse_mode"] == "HTML"
+    assert quoted(content["message_text"]) == html.escape(hits[0].fact.text)
+    assert "Kilde:" in content["message_text"]
+    assert call.params["cache_time"] <= 10
+
+
+async def test_empty_inline_query_lists_the_articles(bot: Harness) -> None:
+    await bot.api.inline_query("")
+    call = await bot.api.wait_call("answerInlineQuery")
+    assert call.ok, call.error
+    articles = bot.kb.articles()
+    assert [r["id"] for r in call.params["results"]] == [f"a:{a.id}" for a in articles]
+    assert call.params["results"][0]["title"].startswith(articles[0].title[:20])
+    assert f"{articles[0].facts} sætning" in call.params["results"][0]["description"]
+
+
+async def test_inline_query_with_nonsense_gives_no_results(bot: Harness) -> None:
+    await bot.api.inline_query("<<&&>> 😀")
+    call = await bot.api.wait_call("answerInlineQuery")
+    assert call.ok and call.params["results"] == []
+
+
+# --- errors and logs -------------------------------------------------------------------------
+
+
+async def test_an_error_in_a_handler_is_logged_and_the_user_told(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.app.bot_data["kb"] = None  # every knowledge call now fails inside a handler
+    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+        update = await bot.api.send_private(PENTAGON)
+        sent = await bot.api.wait_sent(1)
+    assert sent.text == render.ERROR
+    assert "Traceback" not in sent.text
+    record = next(r for r in caplog.records if r.name == "bot.handlers")
+    assert f"update {update['update_id']}" in record.getMessage()
+    assert "chat type private" in record.getMessage()
+    assert record.exc_info is not None
+
+
+async def test_the_token_never_reaches_a_log_record(
+    start_bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    configure_logging("DEBUG", secrets=[TOKEN])
+    assert logging.getLogger("httpx").level == logging.WARNING
+    # Make httpx log every request URL (they contain the token) to prove the filter works.
+    raw: list[str] = []
+    spy = logging.Handler(logging.DEBUG)
+    spy.emit = lambda record: raw.append(record.getMessage())  # type: ignore[method-assign]
+    httpx_logger = logging.getLogger("httpx")
+    httpx_logger.setLevel(logging.DEBUG)
+    httpx_logger.addHandler(spy)
+    try:
+        bot = await start_bot()
+        await bot.ask_private(PENTAGON)
+        await bot.ask_private("/start")
+        bot.api.fail_next("sendMessage", description=f"Bad Request: echo {TOKEN}")
+        await bot.api.send_private(HOSTAGES)
+        await bot.api.wait_for(lambda _: len(bot.api.calls_to("sendMessage")) >= 4)
+    finally:
+        httpx_logger.removeHandler(spy)
+        httpx_logger.setLevel(logging.WARNING)
+    assert any(TOKEN in line for line in raw), "httpx should have logged the token raw"
+    assert len(caplog.records) > 10
+    for record in caplog.records:
+        assert SECRET not in record.getMessage(), record.getMessage()
+        assert SECRET not in (record.exc_text or "")
+    assert SECRET not in caplog.text
+    assert "[REDACTED]" in caplog.text
+
+
+async def test_wrong_token_is_unauthorized(api: FakeBotApi) -> None:
+    import httpx
+
+    async with httpx.AsyncClient() as client:
+        wrong = await client.post(f"{api.base_url}123:nope/getMe")
+        right = await client.post(f"{api.base_url}{TOKEN}/getMe")
+        unknown = await client.post(f"{api.base_url}{TOKEN}/sendHologram")
+    assert wrong.status_code == 401 and wrong.json()["ok"] is False
+    assert right.json()["result"]["id"] == BOT_ID
+    assert unknown.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+
+
+def test_fake_api_parses_html_like_telegram() -> None:
+    text, entities = parse_html('<blockquote>a &amp; <b>b</b></blockquote>\n<a href="x">y</a>')
+    assert text == "a & b\ny"
+    assert entities[0] == {"type": "bold", "offset": 4, "length": 1}
+    for broken in ["<script>x</script>", "a < b", "a & b", "<b>x", "<b>x</i>", "&nbsp;"]:
+        with pytest.raises(Exception, match="can't parse entities"):
+            parse_html(broken)
