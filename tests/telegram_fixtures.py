@@ -96,12 +96,16 @@ StartBot = Callable[..., Awaitable[Harness]]
 
 @pytest.fixture
 async def start_bot(api: FakeBotApi, kb: Knowledge) -> AsyncIterator[StartBot]:
-    """Start the real application against the fake API; Config fields can be overridden."""
+    """Start the real application against the fake API.
+
+    Config fields can be overridden as keywords; `knowledge` replaces the seeded Knowledge.
+    """
     async with contextlib.AsyncExitStack() as stack:
 
-        async def start(**overrides: object) -> Harness:
+        async def start(knowledge: Knowledge | None = None, **overrides: object) -> Harness:
             config = replace(Config(token=TOKEN, api_base_url=api.base_url), **overrides)
-            app = build_application(kb, config)
+            knowledge = knowledge or kb
+            app = build_application(knowledge, config)
             await stack.enter_async_context(app)  # initialize: getMe; shutdown on exit
             await app.post_init(app)  # run_polling does this between initialize and polling
             await app.start()
@@ -110,7 +114,7 @@ async def start_bot(api: FakeBotApi, kb: Knowledge) -> AsyncIterator[StartBot]:
                 poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES
             )
             stack.push_async_callback(app.updater.stop)
-            return Harness(app, api, kb)
+            return Harness(app, api, knowledge)
 
         yield start
 

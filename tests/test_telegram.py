@@ -11,8 +11,14 @@ tests follow the matcher rather than hard-coding its output.
 from __future__ import annotations
 
 import html
+import json
 import logging
+import os
+import subprocess
+import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, parse_html, texts
@@ -31,8 +37,23 @@ from telegram_fixtures import (  # noqa: F401 (fixtures)
     start_bot,
 )
 
-from bot import render
+from bot import handlers, render
+from bot.app import build_application
+from bot.config import Config, ConfigError
 from bot.logs import configure_logging
+from knowledge import ArticleInput, Knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+AWKWARD_ARTICLE = ArticleInput(
+    text=(
+        "Teleselskabet AT&T købte Time Warner for 85 milliarder dollars i 2018.\n\n"
+        'Handlen blev kaldt "<årets største>" af analytikere & investorer.\n\n'
+        "Direktøren for AT&T hedder John Stankey."
+    ),
+    title="AT&T <køber> Time Warner",
+    date="2018-06-15",
+    url="https://example.dk/a?x=1&y=2",
+)
 
 
 def quoted(call_text: str) -> str:
@@ -186,6 +207,30 @@ async def test_odd_input_gets_a_friendly_reply(bot: Harness, text: str) -> None:
     assert not bot.api.calls_to("sendMessage", ok=False)
 
 
+async def test_article_text_with_html_characters_is_escaped(start_bot, tmp_path: Path) -> None:
+    kb = Knowledge.open(tmp_path / "awkward.sqlite")
+    list(kb.ingest([AWKWARD_ARTICLE]))
+    bot = await start_bot(knowledge=kb)
+    question = "Hvad kaldte analytikere handlen?"
+    result = kb.ask(question)
+    assert result.answer is not None and "<årets største>" in result.answer.fact.text
+    reply = await bot.ask_private(question)
+    plain, entities = parse_html(reply.text)  # what Telegram shows
+    assert result.answer.fact.text in plain
+    assert "AT&T <køber> Time Warner" in plain
+    assert {"type": "text_link", "url": AWKWARD_ARTICLE.url} in [
+        {k: v for k, v in e.items() if k in ("type", "url")} for e in entities
+    ]
+    assert "15. juni 2018" in plain
+
+    await bot.api.inline_query("Time Warner")
+    call = await bot.api.wait_call("answerInlineQuery")
+    assert call.ok, call.error  # the fake API parsed every result's HTML
+    assert any(
+        "AT&amp;T" in r["input_message_content"]["message_text"] for r in call.params["results"]
+    )
+
+
 async def test_a_very_long_message_is_refused_politely(bot: Harness) -> None:
     reply = await bot.ask_private("Hvem er talsmand for Pentagon? " * 160)  # ~5,000 chars
     assert "for langt" in reply.text
@@ -335,7 +380,8 @@ async def test_an_error_in_a_handler_is_logged_and_the_user_told(
 async def test_the_token_never_reaches_a_log_record(
     start_bot, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    levels = {name: logging.getLogger(name).level for name in ("httpx", "httpcore")}
+    caplog.set_level(logging.DEBUG)  # restores the root level afterwards
     configure_logging("DEBUG", secrets=[TOKEN])
     assert logging.getLogger("httpx").level == logging.WARNING
     # Make httpx log every request URL (they contain the token) to prove the filter works.
@@ -354,7 +400,8 @@ async def test_the_token_never_reaches_a_log_record(
         await bot.api.wait_for(lambda _: len(bot.api.calls_to("sendMessage")) >= 4)
     finally:
         httpx_logger.removeHandler(spy)
-        httpx_logger.setLevel(logging.WARNING)
+        for name, level in levels.items():
+            logging.getLogger(name).setLevel(level)
     assert any(TOKEN in line for line in raw), "httpx should have logged the token raw"
     assert len(caplog.records) > 10
     for record in caplog.records:
@@ -383,3 +430,99 @@ def test_fake_api_parses_html_like_telegram() -> None:
     for broken in ["<script>x</script>", "a < b", "a & b", "<b>x", "<b>x</i>", "&nbsp;"]:
         with pytest.raises(Exception, match="can't parse entities"):
             parse_html(broken)
+
+
+# --- pieces: config, flood gate, builder, run() ----------------------------------------------
+
+
+def test_config_from_env_hides_the_token() -> None:
+    config = Config.from_env(
+        {
+            "TELEGRAM_BOT_TOKEN": f" {TOKEN} ",
+            "TELEGRAM_API_BASE_URL": "http://127.0.0.1:8081/bot",
+            "FAKTABOT_DB": "/tmp/x.sqlite",
+            "FAKTABOT_USER_RATE": "5",
+            "FAKTABOT_LOG_LEVEL": "debug",
+        }
+    )
+    assert config.token == TOKEN and config.user_rate == 5 and config.log_level == "DEBUG"
+    assert config.db_path == "/tmp/x.sqlite"
+    assert config.api_file_url == "http://127.0.0.1:8081/file/bot"
+    assert SECRET not in repr(config) and SECRET not in str(config)
+    default = Config.from_env({})
+    assert (default.token, default.user_rate, default.log_level) == ("", 20, "INFO")
+    assert default.api_base_url == "https://api.telegram.org/bot"
+    assert default.api_file_url == "https://api.telegram.org/file/bot"
+    for bad in ({"FAKTABOT_USER_RATE": "mange"}, {"FAKTABOT_USER_RATE": "0"}):
+        with pytest.raises(ConfigError):
+            Config.from_env(bad)
+
+
+def test_builder_uses_the_configured_urls(kb) -> None:
+    app = build_application(kb, Config(token=TOKEN))
+    assert app.bot.base_url == f"https://api.telegram.org/bot{TOKEN}"
+    assert app.bot.base_file_url == f"https://api.telegram.org/file/bot{TOKEN}"
+    assert app.bot_data[handlers.KB] is kb
+    assert app.bot_data[handlers.FLOOD].rate == 20
+
+
+def test_flood_gate_frees_up_as_the_window_slides() -> None:
+    now = [0.0]
+    gate = handlers.FloodGate(rate=2, window=60, clock=lambda: now[0])
+    assert [gate.check(1) for _ in range(4)] == ["allow", "allow", "notice", "silent"]
+    assert gate.check(2) == "allow"  # other users are not affected
+    now[0] = 59.9
+    assert gate.check(1) == "silent"
+    now[0] = 60.0
+    assert [gate.check(1) for _ in range(3)] == ["allow", "allow", "notice"]
+
+
+RUN_SCRIPT = """
+import asyncio, json, os, signal, sys, threading
+sys.path.insert(0, "tests")
+from fake_bot_api import FakeBotApi
+from bot.app import run
+from bot.config import Config
+from knowledge import Knowledge
+
+api = FakeBotApi(sys.argv[1])
+loop = asyncio.new_event_loop()
+ready = threading.Event()
+
+def serve():
+    loop.run_until_complete(api.start())
+    ready.set()
+    loop.run_forever()
+
+async def drive():
+    await api.send_private("Hvem er talsmand for Pentagon?")
+    await api.wait_sent(1, timeout=20)
+    os.kill(os.getpid(), signal.SIGINT)
+
+threading.Thread(target=serve, daemon=True).start()
+ready.wait()
+asyncio.run_coroutine_threadsafe(drive(), loop)
+config = Config(token=sys.argv[1], api_base_url=api.base_url, log_level="DEBUG")
+run(config, Knowledge.open(sys.argv[2]))
+print(json.dumps([[c.method, c.params.get("text")] for c in api.calls]))
+"""
+
+
+def test_run_polls_answers_and_stops_on_ctrl_c(seeded_db: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(RUN_SCRIPT), TOKEN, str(seeded_db)],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    calls = json.loads(done.stdout.strip().splitlines()[-1])
+    methods = [method for method, _ in calls]
+    assert methods[:2] == ["getMe", "setMyCommands"]
+    assert "Pat Ryder" in next(text for method, text in calls if method == "sendMessage")
+    assert "Running as @faktatestbot" in done.stderr  # logging was configured at DEBUG
+    assert SECRET not in done.stderr
