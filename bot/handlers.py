@@ -240,5 +240,10 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         chat.type if chat else None,
         exc_info=context.error,
     )
-    if chat is not None and not isinstance(context.error, Forbidden):
+    if chat is None or isinstance(context.error, Forbidden):
+        return
+    message = update.effective_message
+    if isinstance(message, Message):
+        await send_html(message, render.ERROR)
+    else:
         await context.bot.send_message(chat.id, render.ERROR)

@@ -368,7 +368,7 @@ async def test_an_error_in_a_handler_is_logged_and_the_user_told(
     bot.app.bot_data["kb"] = None  # every knowledge call now fails inside a handler
     with caplog.at_level(logging.ERROR, logger="bot.handlers"):
         update = await bot.api.send_private(PENTAGON)
-        sent = await bot.api.wait_sent(1)
+        sent = await bot.reply_to(update)
     assert sent.text == render.ERROR
     assert "Traceback" not in sent.text
     record = next(r for r in caplog.records if r.name == "bot.handlers")
