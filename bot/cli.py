@@ -22,6 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         args.command = "run" if os.environ.get("TELEGRAM_BOT_TOKEN") else "chat"
+    if args.db:
+        # Every command, and the bot's configuration, read the database path from here.
+        os.environ["FAKTABOT_DB"] = args.db
     try:
         return COMMANDS[args.command](args)
     except FaktabotError as exc:
@@ -67,7 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def open_knowledge(args: argparse.Namespace) -> Knowledge:
-    return Knowledge.open(args.db)
+    return Knowledge.open(os.environ.get("FAKTABOT_DB") or None)
 
 
 # -- commands ------------------------------------------------------------------
@@ -78,8 +81,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.config import Config
 
     config = Config.from_env()
-    if args.db:
-        os.environ["FAKTABOT_DB"] = args.db
+    if not config.has_token:
+        print("faktabot: set TELEGRAM_BOT_TOKEN to run on Telegram", file=sys.stderr)
+        return 2
     run(config, open_knowledge(args))
     return 0
 

@@ -26,7 +26,8 @@ FEATURES = (
     "idf_missing",
     "synonym_only",
     "typed",
-    "context",
+    "near",
+    "paragraph",
     "short",
 )
 
@@ -50,8 +51,9 @@ def decision_features(
         "missing": len(missing) / len(query.words),
         "idf_missing": sum(view_idf[i] for i in missing) / total_idf,
         "synonym_only": 1.0 if top.matched and not exact else 0.0,
-        "typed": top.features["typed"],
-        "context": top.features["context"],
+        "typed": top.features.get("typed", 0.0),
+        "near": top.features.get("near", 0.0),
+        "paragraph": top.features.get("paragraph", 0.0),
         "short": 1.0 / len(query.words),
     }
 

@@ -11,6 +11,7 @@ import math
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from .analyze import sentence_terms
 from .store import Store
 
 
@@ -37,6 +38,7 @@ class IndexView:
         self._df: dict[str, int] = {}
         self._words_by_len: dict[int, list[str]] | None = None
         self._word_df: dict[str, tuple[str, int]] = {}
+        self._title_keys: dict[int, frozenset[str]] = {}
 
     def df(self, key: str) -> int:
         """How many facts hold this key, in their words or their compound parts."""
@@ -55,6 +57,19 @@ class IndexView:
 
     def unseen_idf(self) -> float:
         return math.log(1 + (self.n_facts + 0.5) / 0.5)
+
+    def title_keys(self, article_ids: set[int]) -> dict[int, frozenset[str]]:
+        """Search keys of the titles of these articles (a title names the topic)."""
+        missing = [a for a in article_ids if a not in self._title_keys]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for aid, title in self.store.db.execute(
+                f"SELECT id, title FROM articles WHERE id IN ({marks})", missing
+            ):
+                terms = sentence_terms(title)
+                keys = set(terms.terms.replace("|", " ").split()) | set(terms.parts.split())
+                self._title_keys[aid] = frozenset(keys)
+        return {a: self._title_keys.get(a, frozenset()) for a in article_ids}
 
     def _load_words(self) -> dict[int, list[str]]:
         if self._words_by_len is None:

@@ -1,37 +1,44 @@
 """Match a question to the sentences that answer it.
 
 Stages, each small: the question is analysed into weighted keys (`query`),
-FTS5 proposes candidates, and the candidates are reranked here on features
-that plain BM25 lacks: coverage of the question's words, fuzzy credit for
-near-misses, words found in the neighbouring sentences, and whether the
-sentence holds the kind of answer asked for.
+FTS5 proposes candidates, a first pass scores them all on how much of the
+question they hold, and a second pass reranks the best few on what plain BM25
+lacks: near-miss spellings, the question's words found around the sentence (in
+its paragraph or next to it), the question's word pairs kept together, and
+whether the sentence holds the kind of answer asked for.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
-from .analyze import split_terms
 from .index import IndexView
+from .normalize import fold
 from .query import PART_WEIGHT, Query, QueryWord
 from .spans import find_span
 from .store import Store
 
 K1 = 0.9
 B = 0.4
+FIRST_PASS = ("bm25", "idf_cov", "cov", "pool", "title")
 
-# Weights of the rerank score; tuned on the SQuAD-da benchmark (bench/squad.py).
+# Weights of the rerank score; tuned on the SQuAD-da benchmark (bench/tune_rank.py).
 RANK_WEIGHTS = {
-    "bm25": 0.10,
-    "idf_cov": 1.0,
-    "cov": 0.25,
-    "soft": 0.3,
-    "context": 0.35,
+    "bm25": 0.0,
+    "idf_cov": 1.35,
+    "cov": 0.0,
+    "pool": 0.25,
+    "title": 0.9,
+    "soft": 1.0,
+    "near": 0.3,
+    "paragraph": 0.1,
     "typed": 0.12,
-    "fuzz": 0.2,
+    "fuzz": 0.25,
 }
+
+_COLUMNS = "f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts"
 
 
 @dataclass
@@ -39,17 +46,25 @@ class Candidate:
     fact_id: int
     article_id: int
     position: int
+    paragraph: int
     text: str
     norm: str
-    words: list[tuple[str, ...]]
+    terms: str  # as stored: one "|"-joined group of keys per content word
     parts: set[str]
+    keys: set[str] = field(default_factory=set)
+    length: int = 0  # content words
     features: dict[str, float] = field(default_factory=dict)
     matched: dict[int, float] = field(default_factory=dict)  # query word index -> weight
     score: float = 0.0
 
-    @property
-    def keys(self) -> set[str]:
-        return {k for w in self.words for k in w}
+    def __post_init__(self) -> None:
+        self.keys = set(self.terms.replace("|", " ").split())
+        self.length = self.terms.count(" ") + 1 if self.terms else 0
+
+    @classmethod
+    def from_row(cls, row: tuple) -> Candidate:
+        fid, aid, position, paragraph, text, norm, terms, parts = row
+        return cls(fid, aid, position, paragraph, text, norm, terms, set(parts.split()))
 
 
 def fts_query(query: Query) -> str:
@@ -62,32 +77,26 @@ def candidates(store: Store, query: Query, *, limit: int) -> list[Candidate]:
     if not query.keys():
         return []
     rows = store.db.execute(
-        "SELECT f.id, f.article_id, f.position, f.text, f.norm, f.terms, f.parts"
-        " FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid"
+        f"SELECT {_COLUMNS} FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid"
         " WHERE facts_fts MATCH ? ORDER BY bm25(facts_fts, 1.0, 0.5) LIMIT ?",
         [fts_query(query), limit],
     ).fetchall()
-    return [_candidate(row) for row in rows]
+    return [Candidate.from_row(row) for row in rows]
 
 
-def neighbours(store: Store, found: list[Candidate]) -> dict[tuple[int, int], Candidate]:
-    """The sentences just before and after each candidate, keyed by (article, position)."""
-    wanted = {(c.article_id, c.position + d) for c in found for d in (-1, 1)}
-    if not wanted:
-        return {}
-    values = ",".join("(?, ?)" for _ in wanted)
-    params = [v for pair in wanted for v in pair]
+def surroundings(store: Store, found: list[Candidate], *, reach: int = 3) -> list[Candidate]:
+    """Sentences near each candidate: its neighbours and the rest of its paragraph (up to `reach`).
+
+    An article's facts are inserted in order in one transaction, so nearby sentences
+    have nearby ids; looking them up by primary key is the cheapest query there is.
+    """
+    ids = sorted({c.fact_id + d for c in found for d in range(-reach, reach + 1)})
+    if not ids:
+        return []
     rows = store.db.execute(
-        "SELECT id, article_id, position, text, norm, terms, parts FROM facts"
-        f" WHERE (article_id, position) IN (VALUES {values})",
-        params,
+        f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({','.join('?' * len(ids))})", ids
     ).fetchall()
-    return {(row[1], row[2]): _candidate(row) for row in rows}
-
-
-def _candidate(row: tuple) -> Candidate:
-    fid, aid, position, text, norm, terms, parts = row
-    return Candidate(fid, aid, position, text, norm, split_terms(terms), set(parts.split()))
+    return [Candidate.from_row(row) for row in rows]
 
 
 def word_weight(word: QueryWord, keys: set[str], parts: set[str]) -> float:
@@ -110,70 +119,137 @@ def word_idf(word: QueryWord, view: IndexView) -> float:
     return max(seen) if seen else view.unseen_idf()
 
 
-def soft_credit(word: QueryWord, norms: list[str]) -> float:
-    """Partial credit when a sentence word is close to a query word (shared start, near spelling)."""
-    if word.number or len(word.raw) < 4:
+def soft_credit(word: QueryWord, norms: list[str], prefixes: set[str]) -> float:
+    """Half credit when a sentence word is near a query word: same 5-letter start, or close."""
+    target = fold(word.base or word.raw)
+    if word.number or len(target) < 4:
         return 0.0
-    target = word.base or word.raw
-    for norm in norms:
-        if len(norm) >= 5 and len(target) >= 5 and norm[:5] == target[:5]:
-            return 0.5
-        if fuzz.ratio(target, norm, score_cutoff=80):
-            return 0.5
+    if len(target) >= 5 and target[:5] in prefixes:
+        return 0.5
+    if process.extractOne(target, norms, scorer=fuzz.ratio, score_cutoff=80):
+        return 0.5
     return 0.0
 
 
-def score(
-    query: Query, view: IndexView, found: list[Candidate], around: dict[tuple[int, int], Candidate]
-) -> None:
-    """Fill in each candidate's features and rerank score."""
+def score(query: Query, view: IndexView, found: list[Candidate]) -> list[float]:
+    """First pass, on every candidate: how much of the question each sentence holds."""
     idfs = [word_idf(w, view) for w in query.words]
     total_idf = sum(idfs) or 1.0
     n_words = len(query.words) or 1
-    named = {w.raw for w in query.words} | {w.base for w in query.words}
-    question_norm = " ".join(w.base or w.raw for w in query.words)
     for cand in found:
-        keys = cand.keys
-        norms = cand.norm.split()
-        length = len(cand.words) or 1
-        norm_len = 1 - B + B * length / view.avg_len
-        bm25 = idf_hit = hits = soft = 0.0
+        norm_len = 1 - B + B * (cand.length or 1) / view.avg_len
+        bm25 = idf_hit = 0.0
         for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True)):
-            weight = word_weight(word, keys, cand.parts)
+            weight = word_weight(word, cand.keys, cand.parts)
             if weight:
                 cand.matched[i] = weight
                 bm25 += idf * weight * (K1 + 1) / (weight + K1 * norm_len)
                 idf_hit += idf * weight
-                hits += 1
-            else:
-                soft += idf * soft_credit(word, norms)
-        context = 0.0
-        for d in (-1, 1):
-            other = around.get((cand.article_id, cand.position + d))
-            if other is None:
-                continue
-            gain = sum(
-                idf * word_weight(word, other.keys, other.parts)
-                for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True))
-                if i not in cand.matched
-            )
-            context = max(context, gain)
-        typed = 1.0 if query.kind and find_span(cand.text, query.kind, avoid=named) else 0.0
         cand.features = {
             "bm25": bm25 / n_words,
             "idf_cov": idf_hit / total_idf,
-            "cov": hits / n_words,
-            "soft": soft / total_idf,
-            "context": context / total_idf,
-            "typed": typed if query.kind in ("person", "time", "number", "place") else 0.0,
-            "fuzz": fuzz.token_set_ratio(question_norm, cand.norm) / 100,
+            "cov": len(cand.matched) / n_words,
         }
+    _pool_context(idfs, found)
+    titles = view.title_keys({c.article_id for c in found})
+    for cand in found:
+        keys = titles[cand.article_id]
+        cand.features["title"] = (
+            sum(
+                idf * word_weight(word, keys, keys)
+                for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True))
+                if i not in cand.matched
+            )
+            / total_idf
+        )
+    for cand in found:
+        cand.score = sum(RANK_WEIGHTS[k] * cand.features[k] for k in FIRST_PASS)
+    return idfs
+
+
+def _pool_context(idfs: list[float], found: list[Candidate]) -> None:
+    """Credit for question words held by other candidates of the same paragraph or next door.
+
+    Questions often name their topic in the sentence before the answer; this finds
+    that within the candidates already fetched, at no extra cost.
+    """
+    total_idf = sum(idfs) or 1.0
+    groups: dict[tuple[int, int], set[int]] = {}
+    at: dict[tuple[int, int], set[int]] = {}
+    for cand in found:
+        groups.setdefault((cand.article_id, cand.paragraph), set()).update(cand.matched)
+        at[(cand.article_id, cand.position)] = set(cand.matched)
+    for cand in found:
+        held = set(groups[(cand.article_id, cand.paragraph)])
+        for d in (-1, 1):
+            held |= at.get((cand.article_id, cand.position + d), set())
+        extra = held - cand.matched.keys()
+        cand.features["pool"] = sum(idfs[i] for i in extra) / total_idf
+
+
+def _gain(query: Query, idfs: list[float], cand: Candidate, others: list[Candidate]) -> float:
+    """idf of the question words the candidate lacks but these other sentences hold."""
+    gain = 0.0
+    for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True)):
+        if i in cand.matched:
+            continue
+        gain += idf * max((word_weight(word, o.keys, o.parts) for o in others), default=0.0)
+    return gain
+
+
+def rescore(
+    query: Query, idfs: list[float], found: list[Candidate], around: list[Candidate]
+) -> None:
+    """Second pass, on the best few: near-misses, surroundings, word pairs, answer type."""
+    total_idf = sum(idfs) or 1.0
+    named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
+    question_norm = " ".join(fold(w.base or w.raw) for w in query.words)
+    typed_kind = query.kind in ("person", "time", "number", "place")
+    by_place: dict[tuple[int, int], list[Candidate]] = {}
+    by_position: dict[tuple[int, int], Candidate] = {}
+    for other in around:
+        by_place.setdefault((other.article_id, other.paragraph), []).append(other)
+        by_position[(other.article_id, other.position)] = other
+    for cand in found:
+        norms = cand.norm.split()
+        prefixes = {n[:5] for n in norms if len(n) >= 5}
+        soft = sum(
+            idf * soft_credit(word, norms, prefixes)
+            for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True))
+            if i not in cand.matched
+        )
+        near = max(
+            (
+                _gain(query, idfs, cand, [o])
+                for d in (-1, 1)
+                if (o := by_position.get((cand.article_id, cand.position + d))) is not None
+            ),
+            default=0.0,
+        )
+        mates = [
+            o
+            for o in by_place.get((cand.article_id, cand.paragraph), ())
+            if o.fact_id != cand.fact_id
+        ]
+        typed = typed_kind and find_span(cand.text, query.kind, avoid=named) is not None
+        cand.features.update(
+            soft=soft / total_idf,
+            near=near / total_idf,
+            paragraph=_gain(query, idfs, cand, mates) / total_idf if mates else 0.0,
+            typed=1.0 if typed else 0.0,
+            fuzz=fuzz.token_set_ratio(question_norm, cand.norm) / 100,
+        )
         cand.score = sum(RANK_WEIGHTS[k] * v for k, v in cand.features.items())
-    found.sort(key=lambda c: (-c.score, c.fact_id))
 
 
-def rank(store: Store, view: IndexView, query: Query, *, limit: int = 60) -> list[Candidate]:
-    """Candidates for the question, best first."""
+def rank(
+    store: Store, view: IndexView, query: Query, *, limit: int = 100, rerank: int = 30
+) -> list[Candidate]:
+    """Candidates for the question, best first; only the first `rerank` get the second pass."""
     found = candidates(store, query, limit=limit)
-    score(query, view, found, neighbours(store, found))
-    return found
+    idfs = score(query, view, found)
+    found.sort(key=lambda c: (-c.score, c.fact_id))
+    head = found[:rerank]
+    rescore(query, idfs, head, surroundings(store, head))
+    head.sort(key=lambda c: (-c.score, c.fact_id))
+    return head + found[rerank:]

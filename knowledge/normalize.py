@@ -13,10 +13,11 @@ from typing import NamedTuple
 _FOLD = str.maketrans({"æ": "ae", "ø": "oe", "å": "aa", "ä": "ae", "ö": "oe", "ü": "ue"})
 
 # A number with thousands separators ("32.000", "1.160.000") or decimals ("3,5");
-# a word of letters, optionally with an inner apostrophe or hyphen ("FN's", "Jean-Luc").
+# a word of letters, optionally with an inner apostrophe ("FN's"). A hyphen splits:
+# "NFL-kommissæren" is matched as "NFL kommissæren".
 _TOKEN = re.compile(
     r"\d+(?:[.,]\d+)*"
-    r"|[^\W\d_]+(?:[-'’][^\W\d_]+)*",
+    r"|[^\W\d_]+(?:['’][^\W\d_]+)*",
 )
 _THOUSANDS = re.compile(r"^\d{1,3}(?:\.\d{3})+$")
 _MENTION = re.compile(r"(?<![\w@])@\w{2,}")

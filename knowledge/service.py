@@ -31,7 +31,7 @@ class Knowledge:
         *,
         synonyms: Synonyms | None = None,
         decision: Decision | None = None,
-        candidates: int = 60,
+        candidates: int = 100,
     ) -> None:
         self.store = store
         self.synonyms = synonyms or Synonyms.load()

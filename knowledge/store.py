@@ -6,8 +6,10 @@ one transaction, so a reader in another process never sees half an article.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import os
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +26,7 @@ from .parse import parse_text
 from .segment import split_sentences
 
 SCHEMA_VERSION = 1
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -39,6 +42,7 @@ CREATE TABLE IF NOT EXISTS facts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
     position INTEGER NOT NULL,
+    paragraph INTEGER NOT NULL,
     start INTEGER NOT NULL,
     "end" INTEGER NOT NULL,
     text TEXT NOT NULL,
@@ -47,6 +51,7 @@ CREATE TABLE IF NOT EXISTS facts (
     parts TEXT NOT NULL,
     UNIQUE (article_id, position)
 );
+CREATE INDEX IF NOT EXISTS facts_paragraph ON facts(article_id, paragraph);
 CREATE TABLE IF NOT EXISTS words (
     norm TEXT PRIMARY KEY,
     raw TEXT NOT NULL,
@@ -145,6 +150,7 @@ class Store:
             )
             article_id = cur.lastrowid
             rows, vocabulary = [], {}
+            breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(item.text)]
             for position, (start, end) in enumerate(spans):
                 sentence = item.text[start:end]
                 analysed = sentence_terms(sentence)
@@ -155,6 +161,7 @@ class Store:
                     (
                         article_id,
                         position,
+                        bisect.bisect(breaks, start),
                         start,
                         end,
                         sentence,
@@ -164,8 +171,9 @@ class Store:
                     )
                 )
             self.db.conn.executemany(
-                'INSERT INTO facts (article_id, position, start, "end", text, norm, terms, parts)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO facts"
+                ' (article_id, position, paragraph, start, "end", text, norm, terms, parts)'
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
             self.db.conn.executemany(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -195,14 +194,17 @@ def test_abbreviations_come_from_the_data_file() -> None:
 
 
 @pytest.mark.skipif(not (DATA / "squad_da_dev.json").exists(), reason="shared data missing")
-def test_squad_is_fast() -> None:
+def test_squad_paragraphs_split_into_plausible_sentences() -> None:
+    # Speed is measured in bench/, not here; this checks the count and that every
+    # sentence is a verbatim slice of its paragraph.
     data = json.loads((DATA / "squad_da_dev.json").read_text("utf-8"))
     paragraphs = [p["context"] for a in data["data"] for p in a["paragraphs"]]
-    start = time.perf_counter()
-    count = sum(len(split_sentences(p)) for p in paragraphs)
-    elapsed = time.perf_counter() - start
+    count = 0
+    for paragraph in paragraphs:
+        for start, end in split_sentences(paragraph):
+            assert paragraph[start:end].strip() == paragraph[start:end]
+            count += 1
     assert 4500 < count < 5500
-    assert elapsed < 1.0
 
 
 # --- properties -------------------------------------------------------------------------

@@ -4,10 +4,6 @@ Answers are checked against what the real Knowledge returns for the seed article
 tests follow the matcher rather than hard-coding its output.
 """
 
-# The fixtures are imported by name (tests/conftest.py does not load them as a plugin yet),
-# so pytest's fixture arguments "redefine" them as far as ruff can tell.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import html
@@ -22,19 +18,14 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, parse_html, texts
-from telegram_fixtures import (  # noqa: F401 (fixtures)
+from telegram_fixtures import (
     HOSTAGES,
     OFF_TOPIC,
     PENTAGON,
     SECRET,
     TOKEN,
     Harness,
-    api,
-    bot,
-    kb,
     near_miss,
-    seeded_db,
-    start_bot,
 )
 
 from bot import handlers, render
