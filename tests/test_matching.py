@@ -1,0 +1,303 @@
+"""Questions about the seed article and the sentence that must answer them.
+
+These are our own questions of the kinds in dev_questions.tsv (never its lines: held-out
+questions of the same kinds judge the bot). Each expects a distinctive substring of the
+right sentence; several substrings mean several sentences answer it. Where the matcher
+does not yet answer a reasonable question, the case is kept and marked xfail.
+"""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge import ArticleInput, Knowledge, Store
+from knowledge.store import seed_text
+
+
+def known_gap(question: str, expected: str | tuple[str, ...], reason: str):
+    return pytest.param(question, expected, marks=pytest.mark.xfail(strict=False, reason=reason))
+
+
+PARAPHRASE = [
+    ("Hvem er talsmand for Pentagon?", "Pat Ryder"),
+    ("Hvad hedder talsmanden for Det Hvide Hus?", "John Kirby"),
+    ("Hvor mange personer blev dræbt ved angrebet den 7. oktober?", "1160 personer"),
+    ("Hvor mange har Israels modangreb dræbt?", "mere end 32.000"),
+    ("Hvor mange gidsler befinder sig stadig i Gaza?", "omkring 130 gidsler"),
+    ("Hvem er USA's nationale sikkerhedsrådgiver?", "Jake Sullivan"),
+    ("Hvem er Israels forsvarsminister?", "Yoav Gallant"),
+    ("Hvem er Israels premierminister?", "Benjamin Netanyahu"),
+    ("Hvad kræver resolutionen?", ("øjeblikkelig våbenhvile", "frigive de omkring 130")),
+    ("Hvorfor aflyste Israel besøget?", "USA afstod fra at stemme"),
+    ("Hvad skal de to ministre drøfte?", "frigivelse af gidslerne"),
+    ("Hvad er målet med Israels modangreb?", "udslette Hamas"),
+    ("Hvad siger Netanyahu om USA's handling?", "skader Israels kamp"),
+    ("Hvilken dag skal Gallant mødes med Sullivan?", "tirsdag"),
+    ("Hvem styrer sundhedsministeriet i Gaza?", "styret af Hamas"),
+    ("Hvordan har USA støttet Israel?", "militært og diplomatisk"),
+    (
+        "Hvad har Det Hvide Hus sagt om det aflyste besøg?",
+        ("perpleks og skuffet", "meget skuffet", "ret perplekse"),
+    ),
+    ("Hvad skulle den israelske delegation have drøftet?", "landoffensiv"),
+    (
+        "Hvor mange civile palæstinensere er dræbt ifølge Hamas' sundhedsministerium?",
+        "mere end 32.000",
+    ),
+    ("Hvornår kommer Gallant til USA?", ("separat besøg", "tirsdag")),
+    ("Hvorfor er USA frustreret over Netanyahu?", "antallet af dræbte civile"),
+    known_gap(
+        "Hvornår tog Hamas gidslerne?",
+        "Gidslerne blev taget",
+        "active voice of 'Gidslerne blev taget ... 7. oktober': declined",
+    ),
+    known_gap(
+        "Hvem skal Yoav Gallant mødes med?",
+        ("Jake Sullivan", "Lloyd Austin"),
+        "answers the 'separat besøg ... Yoav Gallant' sentence, which names no one he meets",
+    ),
+    known_gap(
+        "Hvor er gidslerne?",
+        ("omkring 130 gidsler", "gidslerne i Gaza"),
+        "answers 'Gidslerne blev taget ... på Israel 7. oktober' (a place, but not theirs)",
+    ),
+]
+
+SYNONYM = [
+    ("Hvor mange omkom ved angrebet på Israel?", "1160 personer"),
+    ("Hvor mange blev slået ihjel ved Hamas' angreb?", "1160 personer"),
+    ("Hvorfor blev besøget annulleret?", "Israel aflyste besøget"),
+    ("Hvem er pressetalsmand for Det Hvide Hus?", "John Kirby"),
+    ("Hvad hedder Pentagons pressechef?", "Pat Ryder"),
+    ("Hvem er Israels regeringschef?", "Benjamin Netanyahu"),
+    ("Hvad kræver FN om våbenstilstand?", "øjeblikkelig våbenhvile"),
+    ("Hvor mange gidsler skal Hamas løslade?", "omkring 130 gidsler"),
+    ("Hvem bakker op om Israel militært?", "militært og diplomatisk"),
+    known_gap(
+        "Hvor mange mennesker omkom i Gaza?",
+        "mere end 32.000",
+        "omkom -> dræbt plus Gaza should find the 32.000 sentence; declined",
+    ),
+]
+
+WITHOUT_DANISH_LETTERS = [
+    ("hvor mange er draebt ved angrebet paa israel", "1160 personer"),
+    ("hvornaar skal gallant moedes med sullivan", "tirsdag"),
+    ("hvad kraever resolutionen", ("øjeblikkelig våbenhvile", "frigive de omkring 130")),
+    ("hvem er israels forsvarsminister", "Yoav Gallant"),
+    ("hvor mange har modangrebet draebt", "mere end 32.000"),
+]
+
+TYPO = [
+    ("hvem er talsmnad for det hvide hus", "John Kirby"),
+    ("hvor mange gidslr er der i gaza", "omkring 130 gidsler"),
+    ("hvem er israels premierministr", "Benjamin Netanyahu"),
+    ("hvornår skal gallant mødes med sulivan", "tirsdag"),
+    ("hvad siger netanyhau om usa", "skader Israels kamp"),
+]
+
+KEYWORD = [
+    ("Kirby", "Kirby"),
+    ("Netanyahu", "Netanyahu"),
+    ("Pat Ryder", "Pat Ryder"),
+    ("Jake Sullivan", "Jake Sullivan"),
+    ("Yoav Gallant", "Gallant"),
+    ("sikkerhedsrådgiver", "sikkerhedsrådgiver"),
+    ("våbenhvile", "våbenhvile"),
+    ("1160", "1160 personer"),
+]
+
+ADDRESSED = [
+    ("@faktabot hvem er talsmand for Det Hvide Hus", "John Kirby"),
+    ("@faktabot hvor mange gidsler er der i Gaza?", "omkring 130 gidsler"),
+    ("hvornår blev gidslerne taget @faktabot", "Gidslerne blev taget"),
+    ("/spoerg hvor mange gidsler er der i Gaza", "omkring 130 gidsler"),
+    ("/spoerg@faktabot hvornår blev gidslerne taget?", "Gidslerne blev taget"),
+    ("/spoerg@faktabot Hvem er Pentagons talsmand?", "Pat Ryder"),
+    # a greeting or a polite lead-in is not part of the question
+    ("Hej @faktabot, hvem er talsmand for Det Hvide Hus?", "John Kirby"),
+    ("Godmorgen! Hvornår blev gidslerne taget?", "Gidslerne blev taget"),
+    ("@faktabot kan du sige mig, hvor mange gidsler der er i Gaza?", "omkring 130 gidsler"),
+    known_gap(
+        "hej, hvor mange gidsler er der i Gaza?",
+        "omkring 130 gidsler",
+        "the greeting 'hej' counts as a missing content word and the question is declined",
+    ),
+]
+
+OFF_TOPIC = [
+    "Hvad er hovedstaden i Frankrig?",
+    "hej",
+    "asdfghjkl",
+    "Hvordan bager man boller?",
+    "Hvem vandt VM i fodbold i 2022?",
+    "Hvad koster en liter mælk?",
+    "Hvor mange ben har en edderkop?",
+    "Hvornår åbner Tivoli?",
+    "tak for hjælpen",
+    # near the article's topic, but the article does not say
+    "Hvem er Danmarks statsminister?",
+    "Hvornår blev Hamas stiftet?",
+    "Hvem er Israels præsident?",
+    "Hvor mange indbyggere har Gaza?",
+    "Hvad hedder Frankrigs forsvarsminister?",
+]
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    """The seed article, shared: asking does not change the store."""
+    return Knowledge(Store.open(":memory:"))
+
+
+def assert_answers(kb: Knowledge, question: str, expected: str | tuple[str, ...]) -> None:
+    accepted = (expected,) if isinstance(expected, str) else expected
+    result = kb.ask(question)
+    assert result.answer is not None, (
+        f"declined (confidence {result.explanation.confidence}); "
+        f"closest: {[h.fact.text for h in result.alternatives[:1]]}"
+    )
+    assert any(a in result.answer.fact.text for a in accepted), result.answer.fact.text
+
+
+def answerable():
+    """Every table's cases as (kind, question, expected), keeping their xfail marks."""
+    tables = {
+        "paraphrase": PARAPHRASE,
+        "synonym": SYNONYM,
+        "no æøå": WITHOUT_DANISH_LETTERS,
+        "typo": TYPO,
+        "keyword": KEYWORD,
+        "addressed": ADDRESSED,
+    }
+    for kind, table in tables.items():
+        for case in table:
+            values, marks = (case.values, case.marks) if hasattr(case, "marks") else (case, ())
+            yield pytest.param(kind, *values, marks=marks, id=f"{kind}: {values[0]}")
+
+
+@pytest.mark.parametrize("kind,question,expected", list(answerable()))
+def test_answerable(kb, kind, question, expected):
+    assert_answers(kb, question, expected)
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_is_declined(kb, question):
+    result = kb.ask(question)
+    assert result.answer is None, result.answer.fact.text
+
+
+@pytest.mark.parametrize(
+    "question,problem",
+    [
+        ("", "empty"),
+        ("   ", "empty"),
+        ("@faktabot", "empty"),
+        ("/spoerg@faktabot", "empty"),
+        ("x" * 10_000, "too_long"),
+        ("😀😀😀", "no_words"),
+        ("?!.", "no_words"),
+        ("hvem hvad hvor", "no_words"),  # only question and stop words
+    ],
+)
+def test_unusable_questions_say_why(kb, question, problem):
+    result = kb.ask(question)
+    assert result.answer is None
+    assert result.problem == problem
+
+
+def test_the_same_question_gets_the_same_answer(kb):
+    first = kb.ask("Hvor mange gidsler er der i Gaza?")
+    again = kb.ask("Hvor mange gidsler er der i Gaza?")
+    assert first.answer == again.answer
+    assert first.alternatives == again.alternatives
+
+
+def test_alternatives_are_other_sentences(kb):
+    result = kb.ask("Hvem er talsmand for Pentagon?")
+    texts = [h.fact.text for h in result.alternatives]
+    assert result.answer.fact.text not in texts
+    assert len(texts) == len(set(texts)) <= 3
+
+
+def test_a_declined_question_still_offers_the_closest_facts(kb):
+    result = kb.ask("Hvem er Israels præsident?")
+    assert result.answer is None
+    assert result.alternatives
+    assert all("Israel" in h.fact.text for h in result.alternatives)
+
+
+def test_every_answer_carries_its_source(kb):
+    questions = [
+        "Hvem er talsmand for Pentagon?",
+        "Hvor mange gidsler er der i Gaza?",
+        "Hvorfor blev besøget annulleret?",
+        "Kirby",
+        "Hvem er Israels præsident?",  # declined: the alternatives carry it too
+    ]
+    for question in questions:
+        result = kb.ask(question)
+        answer = [result.answer.fact] if result.answer else []
+        for fact in answer + [h.fact for h in result.alternatives]:
+            article = fact.article
+            assert article.id == 1
+            assert article.title
+            assert article.date == "2024-03"
+
+
+@pytest.mark.parametrize("limit", [1, 3, 5, 50])
+def test_search_returns_at_most_limit_distinct_facts(kb, limit):
+    hits = kb.search("Hvad siger Kirby om gidsler og våbenhvile i Gaza?", limit=limit)
+    assert 1 <= len(hits) <= limit
+    assert len({h.fact.id for h in hits}) == len(hits)
+    assert len({h.fact.text for h in hits}) == len(hits)
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_search_of_nothing_finds_nothing(kb):
+    assert kb.search("", limit=5) == []
+    assert kb.search("asdfghjkl", limit=5) == []
+
+
+def test_repeated_sentences_are_offered_once(empty_kb):
+    repeated = "Ved angrebet blev 1160 personer dræbt ifølge israelske tal."
+    list(
+        empty_kb.ingest(
+            [
+                ArticleInput(f"Første artikel om krigen. {repeated}", title="A"),
+                ArticleInput(f"Anden artikel om krigen. {repeated}", title="B"),
+            ]
+        )
+    )
+    hits = empty_kb.search("Hvor mange blev dræbt ved angrebet?", limit=10)
+    assert [h.fact.text for h in hits].count(repeated) == 1
+    result = empty_kb.ask("Hvor mange blev dræbt ved angrebet?")
+    assert result.answer.fact.text == repeated
+    assert repeated not in [h.fact.text for h in result.alternatives]
+
+
+# -- invariant: answers are quoted, never made up ----------------------------------------
+
+SEED = seed_text()
+SEED_WORDS = sorted({w.strip(".,:;\"'-?") for w in SEED.split()} - {""})
+NOISE = st.sampled_from(
+    ["hvem", "hvor mange", "hvornår", "hvad", "@faktabot", "/spoerg", "?", "draebt", "xq", "42"]
+)
+
+
+@settings(max_examples=60)
+@given(st.lists(st.one_of(st.sampled_from(SEED_WORDS), NOISE), min_size=1, max_size=8))
+def test_every_quoted_sentence_is_verbatim_from_the_article(kb, parts):
+    result = kb.ask(" ".join(parts))
+    facts = [h.fact for h in result.alternatives]
+    if result.answer is not None:
+        facts.append(result.answer.fact)
+        if result.answer.span is not None:
+            start, end = result.answer.span
+            assert 0 <= start < end <= len(result.answer.fact.text)
+    for fact in facts:
+        assert fact.text and fact.text in SEED
+        assert fact.text == fact.text.strip()

@@ -1,0 +1,322 @@
+"""Tests for knowledge.store: the SQLite store of articles, facts, words and the FTS index."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+import sqlite_utils
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge import ArticleInput, Knowledge, NotFoundError, Store
+from knowledge.parse import read_articles
+from knowledge.store import _SCHEMA, SCHEMA_VERSION, _statements, content_hash, seed_text
+
+ELEPHANT = (
+    "Københavns Zoo har fået en ny elefant. Den hedder Bent og vejer 3.000 kilo.\n\n"
+    "Dyrepasseren siger, at elefanten spiser 150 kilo hø om dagen."
+)
+
+
+def counts(store: Store) -> dict[str, int]:
+    return store.counts()
+
+
+def fts_rowids(store: Store, word: str) -> list[int]:
+    """Rows the full-text index itself (not the facts table) holds for a key."""
+    rows = store.db.execute(
+        "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [f'"{word}"']
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def assert_index_consistent(store: Store) -> None:
+    # FTS5 compares its index with the content table and raises on any difference.
+    store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+
+
+# -- the seed ----------------------------------------------------------------------------
+
+
+def test_a_fresh_database_holds_the_seed_article(db_path):
+    store = Store.open(db_path)
+    [article] = store.articles()
+    assert article.date == "2024-03"
+    assert article.facts == 15
+    assert "Det Hvide Hus" in store.article_text(article.id)
+
+
+def test_the_seed_is_added_once(db_path):
+    Store.open(db_path)
+    Store.open(db_path)
+    assert counts(Store.open(db_path))["articles"] == 1
+
+
+def test_a_removed_seed_stays_removed(db_path):
+    store = Store.open(db_path)
+    store.remove(store.articles()[0].id)
+    assert Store.open(db_path).articles() == []
+
+
+def test_seed_false_starts_empty():
+    assert counts(Store.open(":memory:", seed=False)) == {"articles": 0, "facts": 0, "words": 0}
+
+
+# -- schema ------------------------------------------------------------------------------
+
+
+def test_schema_version_is_set(db_path):
+    Store.open(db_path)
+    db = sqlite_utils.Database(db_path)
+    assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION >= 1
+
+
+def test_a_file_database_uses_wal(db_path):
+    store = Store.open(db_path)
+    assert store.db.journal_mode == "wal"
+    assert sqlite_utils.Database(db_path).journal_mode == "wal"
+
+
+def test_a_newer_schema_is_refused(db_path):
+    Store.open(db_path)
+    sqlite_utils.Database(db_path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(Exception, match="newer"):
+        Store.open(db_path)
+
+
+@pytest.mark.skipif(SCHEMA_VERSION < 2, reason="no upgrade yet")
+def test_a_version_1_database_is_upgraded_in_place(db_path):
+    # Turn a current database into one the first release wrote: only the version 1 objects.
+    scratch = sqlite_utils.Database(memory=True)
+    for statement in _statements(_SCHEMA):
+        scratch.execute(statement)
+    listed = "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+    version_1 = set(scratch.execute(listed).fetchall())
+    Store.open(db_path).db.conn.close()
+    db = sqlite_utils.Database(db_path)
+    current = set(db.execute(listed).fetchall())
+    for kind in ("trigger", "table"):
+        for _, name in sorted(o for o in current - version_1 if o[0] == kind):
+            db.execute(f"DROP {kind.upper()} {name}")
+    db.execute("PRAGMA user_version = 1")
+    db.conn.close()
+
+    store = Store.open(db_path)
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert set(store.db.execute(listed).fetchall()) == current
+    assert counts(store)["articles"] == 1  # kept, and the seed not added again
+    assert Knowledge(store).ask("Hvem er talsmand for Pentagon?").answer is not None
+
+
+def test_the_schema_script_splits_into_whole_statements():
+    statements = _statements(_SCHEMA)
+    assert all(s.endswith(";") for s in statements)
+    triggers = [s for s in statements if s.upper().startswith("CREATE TRIGGER")]
+    assert triggers and all(t.upper().endswith("END;") for t in triggers)
+
+
+# -- ingest ------------------------------------------------------------------------------
+
+
+def test_add_stores_article_facts_and_words(empty_kb):
+    store = empty_kb.store
+    result = store.add(ArticleInput(ELEPHANT, title="Ny elefant", date="2024-05-02"))
+    assert result.added
+    assert result.article.title == "Ny elefant"
+    assert result.article.date == "2024-05-02"
+    assert result.article.facts == 3
+    assert counts(store)["facts"] == 3
+    assert fts_rowids(store, "elefant")
+    assert_index_consistent(store)
+
+
+def test_an_article_without_title_is_named_by_its_first_words(empty_kb):
+    article = empty_kb.store.add(ArticleInput(ELEPHANT)).article
+    assert article.title.startswith("Københavns Zoo har fået")
+
+
+@pytest.mark.parametrize(
+    "again",
+    [
+        ELEPHANT,
+        ELEPHANT.replace(" ", "  "),
+        ELEPHANT.replace("\n\n", "\n"),
+        "  " + ELEPHANT + "\n\n",
+        ELEPHANT.replace(". ", ".\n"),
+    ],
+    ids=["same", "double spaces", "one newline", "padded", "line breaks"],
+)
+def test_the_same_text_twice_is_stored_once(empty_kb, again):
+    store = empty_kb.store
+    first = store.add(ArticleInput(ELEPHANT, title="Ny elefant"))
+    before = counts(store)
+    second = store.add(ArticleInput(again, title="Another title"))
+    assert not second.added
+    assert second.article == first.article
+    assert counts(store) == before
+
+
+def test_a_different_text_is_a_new_article(empty_kb):
+    store = empty_kb.store
+    store.add(ArticleInput(ELEPHANT))
+    assert store.add(ArticleInput(ELEPHANT.replace("Bent", "Bodil"))).added
+    assert counts(store)["articles"] == 2
+
+
+def test_content_hash_ignores_whitespace_only():
+    assert content_hash("a  b\n\nc") == content_hash(" a b c ")
+    assert content_hash("a b c") != content_hash("a b d")
+
+
+def test_shared_words_count_every_article(empty_kb):
+    store = empty_kb.store
+    store.add(ArticleInput("Elefanten Bent spiser hø. Den er glad."))
+    store.add(ArticleInput("Elefanten Bodil spiser æbler. Hun er sulten."))
+    df = dict(store.db.execute("SELECT norm, df FROM words").fetchall())
+    assert df["elefanten"] == 2
+    assert df["bent"] == df["bodil"] == 1
+
+
+def test_jsonl_bulk_ingest(tmp_path, empty_kb):
+    path = tmp_path / "articles.jsonl"
+    records = [
+        {"text": ELEPHANT, "title": "Ny elefant", "date": "2024-05-02"},
+        {"text": "Regeringen vil bygge en ny bro over Storebælt. Den skal stå klar i 2035."},
+        {"text": ELEPHANT},  # the same article again
+    ]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    results = list(empty_kb.ingest(read_articles(path)))
+    assert [r.added for r in results] == [True, True, False]
+    assert empty_kb.articles()[0].title == "Ny elefant"
+    assert counts(empty_kb.store)["articles"] == 2
+    assert empty_kb.ask("Hvornår skal broen over Storebælt stå klar?").answer is not None
+
+
+def test_a_failing_write_leaves_nothing_behind(empty_kb):
+    store = empty_kb.store
+    store.add(ArticleInput("Elefanten Bent spiser hø. Den er glad."))
+    before = counts(store)
+    # Make the last write of Store.add (the word counts) fail, as a full disk would.
+    store.db.execute(
+        "CREATE TEMP TRIGGER fail_words BEFORE INSERT ON words"
+        " BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
+    with pytest.raises(sqlite3.DatabaseError, match="disk full"):
+        store.add(ArticleInput(ELEPHANT))
+    store.db.execute("DROP TRIGGER fail_words")
+    assert counts(store) == before
+    assert fts_rowids(store, "kilo") == []
+    assert_index_consistent(store)
+    # and the same article can be stored afterwards
+    assert store.add(ArticleInput(ELEPHANT)).added
+
+
+# -- removal -----------------------------------------------------------------------------
+
+
+def test_remove_deletes_facts_index_rows_and_words(seed_kb):
+    store = seed_kb.store
+    before = counts(store)
+    article = store.add(ArticleInput(ELEPHANT, title="Ny elefant")).article
+    assert seed_kb.search("elefant", limit=5)
+    removed = seed_kb.remove(article.id)
+    assert removed.id == article.id and removed.title == "Ny elefant"
+    assert counts(store) == before
+    assert fts_rowids(store, "elefant") == []
+    assert store.db.execute("SELECT 1 FROM words WHERE norm = 'elefant'").fetchone() is None
+    assert seed_kb.search("elefant", limit=5) == []
+    assert seed_kb.ask("Hvad hedder elefanten?").answer is None
+    assert_index_consistent(store)
+
+
+def test_remove_keeps_words_other_articles_still_use(empty_kb):
+    store = empty_kb.store
+    first = store.add(ArticleInput("Elefanten Bent spiser hø. Den er glad.")).article
+    store.add(ArticleInput("Elefanten Bodil spiser æbler. Hun er sulten."))
+    store.remove(first.id)
+    df = dict(store.db.execute("SELECT norm, df FROM words").fetchall())
+    assert df["elefanten"] == 1
+    assert "bent" not in df and "bodil" in df
+    assert fts_rowids(store, "bent") == []
+
+
+@pytest.mark.parametrize("article_id", [0, 2, 999, -1])
+def test_removing_an_unknown_article_raises(seed_kb, article_id):
+    with pytest.raises(NotFoundError, match=str(article_id)):
+        seed_kb.remove(article_id)
+    assert counts(seed_kb.store)["articles"] == 1
+
+
+def test_unknown_ids_are_not_found(seed_kb):
+    with pytest.raises(NotFoundError):
+        seed_kb.store.article(42)
+    with pytest.raises(NotFoundError):
+        seed_kb.store.article_text(42)
+    assert seed_kb.fact(10_000) is None
+    assert seed_kb.store.facts([]) == {}
+
+
+# -- another connection ------------------------------------------------------------------
+
+
+def test_another_connections_ingest_is_seen_at_the_next_question(db_path):
+    bot = Knowledge.open(db_path)
+    question = "Hvor meget vejer elefanten Bent?"
+    assert bot.ask(question).answer is None
+    assert bot.refresh() is False
+    cli = Knowledge.open(db_path)
+    list(cli.ingest([ArticleInput(ELEPHANT, title="Ny elefant")]))
+    assert bot.refresh() is True
+    answer = bot.ask(question).answer
+    assert answer is not None and "3.000 kilo" in answer.fact.text
+    cli.remove(answer.fact.article.id)
+    assert bot.ask(question).answer is None
+
+
+# -- invariant: facts are verbatim ---------------------------------------------------------
+
+_WORDS = st.sampled_from(
+    [
+        "Gaza", "dræbt", "København", "bl.a.", "ca.", "kl.", "14.30", "32.000", "7.", "oktober",
+        "Hamas'", "FN's", "USA", "-", "–", '"meget', 'skuffet"', "(ifølge", "kilder)", "H.C.",
+        "Andersen", "sagde", "at", "han", "hun", "og", "men", "3,5", "procent", "?", "!",
+        "dr.", "Hansen", "…", "osv.", "Det", "Hvide", "Hus",
+    ]
+)  # fmt: skip
+_SENTENCE = st.lists(_WORDS, min_size=1, max_size=12).map(lambda ws: " ".join(ws) + ".")
+_TEXT = st.lists(
+    st.tuples(_SENTENCE, st.sampled_from([" ", "  ", "\n", "\n\n", "\n \n"])),
+    min_size=1,
+    max_size=6,
+).map(lambda parts: "".join(s + sep for s, sep in parts).strip())
+
+
+@settings(max_examples=60, deadline=None)
+@given(_TEXT)
+def test_every_fact_is_a_verbatim_substring_of_its_article(text):
+    store = Store.open(":memory:", seed=False)
+    article = store.add(ArticleInput(text)).article
+    stored = store.article_text(article.id)
+    assert stored == text
+    rows = store.db.execute(
+        'SELECT position, start, "end", text FROM facts WHERE article_id = ? ORDER BY position',
+        [article.id],
+    ).fetchall()
+    assert rows, "an article with letters has at least one fact"
+    previous_end = 0
+    for position, (pos, start, end, fact) in enumerate(rows):
+        assert pos == position
+        assert previous_end <= start < end <= len(stored)
+        assert stored[start:end] == fact
+        assert fact == fact.strip()
+        previous_end = end
+    assert_index_consistent(store)
+
+
+def test_the_seed_facts_are_verbatim(seed_kb):
+    text = seed_kb.store.article_text(1)
+    assert text in seed_text()
+    for (fact,) in seed_kb.store.db.execute("SELECT text FROM facts"):
+        assert fact in text
