@@ -17,9 +17,10 @@ from telegram.ext import (
     filters,
 )
 
-from bot import handlers, render
+from bot import curator, handlers, render
 from bot.config import Config
 from bot.logs import configure_logging
+from knowledge.feedback import Feedback
 
 if TYPE_CHECKING:
     from knowledge import Knowledge
@@ -53,6 +54,10 @@ def build_application(kb: Knowledge, config: Config) -> Application:
     application.bot_data[handlers.KB] = kb
     application.bot_data[handlers.CONFIG] = config
     application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
+    feedback = Feedback(kb.store, retention_days=config.retention_days)
+    feedback.purge()  # retention applies at start-up, then daily as questions come in
+    application.bot_data[handlers.FEEDBACK] = feedback
+    application.bot_data[handlers.RECENT] = curator.Recent()
 
     new = filters.UpdateType.MESSAGE  # edited messages are not asked again
     private = filters.ChatType.PRIVATE & new
@@ -63,6 +68,7 @@ def build_application(kb: Knowledge, config: Config) -> Application:
             CommandHandler("om", handlers.about, filters=new),
             CommandHandler("kilder", handlers.sources, filters=new),
             CommandHandler("spoerg", handlers.ask_command, filters=new),
+            CommandHandler("hvorfor", curator.why, filters=new),
             MessageHandler(private & filters.COMMAND, handlers.unknown_command),
             MessageHandler(private & filters.TEXT, handlers.ask_private),
             MessageHandler(
@@ -71,6 +77,7 @@ def build_application(kb: Knowledge, config: Config) -> Application:
             ),
             MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
             CallbackQueryHandler(handlers.show_fact, pattern=r"^f:\d{1,18}$"),
+            CallbackQueryHandler(curator.vote, pattern=r"^v:[+-]:\d{1,18}$"),
             InlineQueryHandler(handlers.inline_query),
         ]
     )

@@ -66,11 +66,21 @@ def build_parser() -> argparse.ArgumentParser:
     ev = sub.add_parser("eval", parents=[common], help="score the bot on a questions file")
     ev.add_argument("file", type=Path, metavar="FILE.tsv")
     ev.add_argument("--show-errors", action="store_true", help="list the questions it got wrong")
+
+    rep = sub.add_parser(
+        "report", parents=[common], help="where the bot fails: unanswered questions and 👎"
+    )
+    rep.add_argument("--days", type=int, default=30, help="how far back to look (default 30)")
+    rep.add_argument("--top", type=int, default=10, help="rows per table (default 10)")
+    rep.add_argument("--html", type=Path, metavar="FILE", help="also write a self-contained page")
     return parser
 
 
 def open_knowledge(args: argparse.Namespace) -> Knowledge:
-    return Knowledge.open(os.environ.get("FAKTABOT_DB") or None)
+    extra = os.environ.get("FAKTABOT_SYNONYMS", "").strip()
+    if extra and not Path(extra).is_file():
+        raise FaktabotError(f"FAKTABOT_SYNONYMS: no such file: {extra}")
+    return Knowledge.open(os.environ.get("FAKTABOT_DB") or None, synonyms=[extra] if extra else [])
 
 
 # -- commands ------------------------------------------------------------------
@@ -164,6 +174,20 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from bot.report import print_report, report_html
+    from knowledge.report import build_report
+
+    if args.days < 1 or args.top < 1:
+        raise FaktabotError("--days and --top must be at least 1")
+    report = build_report(open_knowledge(args).store, days=args.days, top=args.top)
+    print_report(report)
+    if args.html is not None:
+        args.html.write_text(report_html(report), encoding="utf-8")
+        print(f"wrote {args.html}")
+    return 0
+
+
 COMMANDS = {
     "run": cmd_run,
     "chat": cmd_chat,
@@ -172,6 +196,7 @@ COMMANDS = {
     "articles": cmd_articles,
     "remove": cmd_remove,
     "eval": cmd_eval,
+    "report": cmd_report,
 }
 
 

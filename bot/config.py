@@ -11,6 +11,7 @@ from knowledge.errors import FaktabotError
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_USER_RATE = 20
 DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_RETENTION_DAYS = 90  # days the curator's question log and votes are kept
 
 
 class ConfigError(FaktabotError, ValueError):
@@ -26,6 +27,7 @@ class Config:
     db_path: str | None = None  # passed as is to Knowledge.open
     user_rate: int = DEFAULT_USER_RATE
     log_level: str = DEFAULT_LOG_LEVEL
+    retention_days: int = DEFAULT_RETENTION_DAYS
 
     @property
     def has_token(self) -> bool:
@@ -67,4 +69,15 @@ class Config:
             db_path=db or None,
             user_rate=user_rate,
             log_level=level,
+            retention_days=_retention_days(env),
         )
+
+
+def _retention_days(env: Mapping[str, str]) -> int:
+    """FAKTABOT_RETENTION_DAYS: whole days, at least one."""
+    text = env.get("FAKTABOT_RETENTION_DAYS", "").strip()
+    if not text:
+        return DEFAULT_RETENTION_DAYS
+    if not text.isdecimal() or int(text) < 1:
+        raise ConfigError(f"FAKTABOT_RETENTION_DAYS must be a whole number of days: {text!r}")
+    return int(text)

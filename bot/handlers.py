@@ -32,6 +32,8 @@ KB = "kb"
 CONFIG = "config"
 FLOOD = "flood"
 USERNAME = "username"
+FEEDBACK = "feedback"  # knowledge.feedback.Feedback: the question log and the votes
+RECENT = "recent"  # bot.curator.Recent: the latest answers, for /hvorfor
 
 INLINE_CACHE_SECONDS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -151,7 +153,15 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         message.chat.type,
         "answered" if result.answer else f"declined, {len(result.alternatives)} alternatives",
     )
-    await send_html(message, render.reply_html(result), render.reply_markup(result))
+    asked_id = None
+    if result.problem is None:
+        chat_type = message.chat.type
+        asked_id = context.bot_data[FEEDBACK].log(
+            result, chat_type=chat_type, user_id=user.id if user else None
+        )
+    markup = render.reply_markup(result, asked_id)
+    sent = await send_html(message, render.reply_html(result), markup)
+    context.bot_data[RECENT].remember(sent.chat_id, sent.message_id, result)
 
 
 # --- handlers --------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ COMMANDS = (
     ("spoerg", "Stil et spørgsmål (også i grupper)"),
     ("kilder", "Se de artikler, jeg kender"),
     ("om", "Hvad er faktabot, og hvordan svarer den?"),
+    ("hvorfor", "Hvorfor fik jeg det svar? (svar på mit svar)"),
 )
 
 ABOUT = (
@@ -367,12 +368,48 @@ def keyboard_rows(
     return rows
 
 
-def reply_markup(result: Result) -> InlineKeyboardMarkup | None:
-    """Buttons for the closest facts when there is no answer, else None."""
+def reply_markup(result: Result, asked_id: int | None = None) -> InlineKeyboardMarkup | None:
+    """Buttons for the closest facts when there is no answer; 👍/👎 under a logged answer."""
     if result.answer is not None:
-        return None
+        return vote_markup(asked_id) if asked_id is not None else None
     rows = keyboard_rows(result.alternatives)
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def vote_markup(asked_id: int) -> InlineKeyboardMarkup:
+    """👍 and 👎 under an answer; callback data "v:+:<asked id>" / "v:-:<asked id>"."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("👍", callback_data=f"v:+:{asked_id}"),
+                InlineKeyboardButton("👎", callback_data=f"v:-:{asked_id}"),
+            ]
+        ]
+    )
+
+
+def voted_markup(asked_id: int, up: bool) -> InlineKeyboardMarkup:
+    """After a vote: thanks on the chosen button, and the other one to change one's mind."""
+    mine, other = ("+", "-") if up else ("-", "+")
+    thumb = {"+": "👍", "-": "👎"}
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    f"Tak for din feedback {thumb[mine]}", callback_data=f"v:{mine}:{asked_id}"
+                ),
+                InlineKeyboardButton(
+                    f"Skift til {thumb[other]}", callback_data=f"v:{other}:{asked_id}"
+                ),
+            ]
+        ]
+    )
+
+
+def parse_vote_button(data: str | None) -> tuple[bool, int] | None:
+    """(up, asked id) from a vote button's callback data, or None."""
+    match = re.fullmatch(r"v:([+-]):(\d{1,18})", data or "")
+    return (match.group(1) == "+", int(match.group(2))) if match else None
 
 
 def parse_fact_button(data: str | None) -> int | None:

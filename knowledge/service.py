@@ -6,7 +6,10 @@ another process ingests or removes articles.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import logging
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .decide import Decision, decision_features
@@ -20,6 +23,9 @@ from .store import IngestResult, Store
 from .synonyms import Synonyms
 
 MAX_QUESTION = 1000  # characters; longer messages are not questions
+SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files
+
+logger = logging.getLogger(__name__)
 
 
 class Knowledge:
@@ -32,26 +38,66 @@ class Knowledge:
         synonyms: Synonyms | None = None,
         decision: Decision | None = None,
         candidates: int = 100,
+        synonym_files: Iterable[str | Path] = (),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
-        self.synonyms = synonyms or Synonyms.load()
+        # The operator's synonym files are watched: refresh() reloads them when they change.
+        self.synonym_files = tuple(Path(p) for p in synonym_files)
+        self.synonym_check_seconds = SYNONYM_CHECK_SECONDS
+        self.clock = clock
+        self._synonym_stamps = _stamps(self.synonym_files)
+        self._synonyms_checked = clock()
+        self.synonyms = synonyms or Synonyms.load(*self.synonym_files)
         self.decision = decision or Decision.bundled()
         self.candidates = candidates
         self._view: IndexView | None = None
+        self._content: str | None = None
 
     @classmethod
     def open(
         cls, path: str | Path | None = None, *, seed: bool = True, synonyms: Iterable[Path] = ()
     ) -> Knowledge:
-        return cls(Store.open(path, seed=seed), synonyms=Synonyms.load(*synonyms))
+        return cls(Store.open(path, seed=seed), synonym_files=synonyms)
 
     # -- freshness -----------------------------------------------------------
 
     def refresh(self) -> bool:
-        """Drop cached statistics if the database changed; True when it did."""
-        if self._view is not None and self._view.version == self.store.version():
+        """Drop cached statistics if the articles changed; True when they did.
+
+        Also reloads the operator's synonym files when they changed on disk.
+        """
+        self.reload_synonyms()
+        version = self.store.version()
+        if self._view is not None and self._view.version == version:
+            return False
+        content = _content_version(self.store)
+        if self._view is not None and content is not None and content == self._content:
+            # Something else in the database changed (the curator's log): same statistics.
+            self._view.version = version
             return False
         self._view = IndexView(self.store)
+        self._content = content
+        return True
+
+    def reload_synonyms(self, *, force: bool = False) -> bool:
+        """Reload the synonym files if one changed (looked at every few seconds at most)."""
+        now = self.clock()
+        if not self.synonym_files:
+            return False
+        if not force and now - self._synonyms_checked < self.synonym_check_seconds:
+            return False
+        self._synonyms_checked = now
+        stamps = _stamps(self.synonym_files)
+        if stamps == self._synonym_stamps or None in stamps:
+            return False  # unchanged, or a file is being replaced: keep what we have
+        try:
+            synonyms = Synonyms.load(*self.synonym_files)
+        except (OSError, UnicodeDecodeError) as exc:
+            logger.warning("Keeping the old synonyms: cannot read a synonym file (%s)", exc)
+            return False
+        self.synonyms, self._synonym_stamps = synonyms, stamps
+        logger.info("Reloaded synonyms from %s", ", ".join(map(str, self.synonym_files)))
         return True
 
     @property
@@ -115,6 +161,25 @@ class Knowledge:
 
     def remove(self, article_id: int) -> Article:
         return self.store.remove(article_id)
+
+
+def _stamps(paths: tuple[Path, ...]) -> tuple[tuple[int, int, int] | None, ...]:
+    """What tells a changed file: modification time, size and inode (None when missing)."""
+    out: list[tuple[int, int, int] | None] = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+        except OSError:
+            out.append(None)
+        else:
+            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+    return tuple(out)
+
+
+def _content_version(store: Store) -> str | None:
+    """The counter the schema's triggers move on every article change (None before v2)."""
+    row = store.db.execute("SELECT value FROM meta WHERE key = 'content_version'").fetchone()
+    return row[0] if row else None
 
 
 def _problem(question: str) -> str | None:

@@ -25,7 +25,7 @@ from .normalize import normalize_text
 from .parse import parse_text
 from .segment import split_sentences
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 
 _SCHEMA = """
@@ -69,6 +69,49 @@ CREATE TRIGGER IF NOT EXISTS facts_ad AFTER DELETE ON facts BEGIN
     VALUES ('delete', old.id, old.terms, old.parts);
 END;
 """
+
+
+# Additive upgrades: the statements that take a database from version N - 1 to N.
+_MIGRATIONS = {
+    # 2: the curator's log (questions asked, votes on answers) and a meta table holding the
+    # salt for user hashes and a counter that moves only when articles change, so a log write
+    # does not make Knowledge rebuild its index statistics.
+    2: """
+CREATE TABLE IF NOT EXISTS meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) WITHOUT ROWID;
+INSERT OR IGNORE INTO meta (key, value) VALUES ('content_version', '0');
+CREATE TRIGGER IF NOT EXISTS articles_version_ai AFTER INSERT ON articles BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version';
+END;
+CREATE TRIGGER IF NOT EXISTS articles_version_ad AFTER DELETE ON articles BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version';
+END;
+CREATE TRIGGER IF NOT EXISTS articles_version_au AFTER UPDATE ON articles BEGIN
+    UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version';
+END;
+CREATE TABLE IF NOT EXISTS asked (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at TEXT NOT NULL,
+    chat_type TEXT NOT NULL,
+    user_hash TEXT NOT NULL,
+    question TEXT NOT NULL,
+    fact_id INTEGER,
+    alternatives TEXT NOT NULL DEFAULT '[]',
+    confidence REAL
+);
+CREATE INDEX IF NOT EXISTS asked_at ON asked(at);
+CREATE TABLE IF NOT EXISTS votes (
+    asked_id INTEGER NOT NULL REFERENCES asked(id) ON DELETE CASCADE,
+    user_hash TEXT NOT NULL,
+    vote INTEGER NOT NULL CHECK (vote IN (-1, 1)),
+    at TEXT NOT NULL,
+    PRIMARY KEY (asked_id, user_hash)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS votes_at ON votes(at);
+""",
+}
 
 
 def default_path() -> Path:
@@ -131,6 +174,10 @@ class Store:
         with self.db.atomic():
             for statement in _statements(_SCHEMA):
                 self.db.execute(statement)
+            for target, script in _MIGRATIONS.items():
+                if version < target:
+                    for statement in _statements(script):
+                        self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return version == 0
 

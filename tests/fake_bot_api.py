@@ -464,6 +464,11 @@ class FakeBotApi:
     async def _m_editmessagereplymarkup(self, params: dict) -> dict:
         message = self._own_message(params)
         self._check_markup(params.get("reply_markup"))
+        if (params.get("reply_markup") or None) == message.get("reply_markup"):
+            raise bad(
+                "message is not modified: specified new message content and reply markup are "
+                "exactly the same as a current content and reply markup of the message"
+            )
         message.pop("reply_markup", None)
         if params.get("reply_markup"):
             message["reply_markup"] = params["reply_markup"]

@@ -79,7 +79,8 @@ async def test_private_question_is_answered_with_the_quoted_sentence(bot: Harnes
     assert reply.params["parse_mode"] == "HTML"
     assert reply.params["reply_parameters"]["allow_sending_without_reply"] is True
     assert reply.params.get("link_preview_options") == {"is_disabled": True}
-    assert "reply_markup" not in reply.params
+    votes = reply.params["reply_markup"]["inline_keyboard"]  # only 👍/👎 under an answer
+    assert [button["text"] for row in votes for button in row] == ["👍", "👎"]
 
 
 async def test_second_seed_question(bot: Harness) -> None:
@@ -151,7 +152,7 @@ async def test_commands(bot: Harness) -> None:
 async def test_set_my_commands_at_start_in_danish(bot: Harness) -> None:
     call = await bot.api.wait_call("setMyCommands")
     commands = {c["command"]: c["description"] for c in call.params["commands"]}
-    assert set(commands) == {"start", "help", "spoerg", "kilder", "om"}
+    assert set(commands) == {"start", "help", "spoerg", "kilder", "om", "hvorfor"}
     assert commands["kilder"] == "Se de artikler, jeg kender"
     assert bot.app.bot_data["username"] == BOT_USERNAME
 
