@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
 from telegram.ext import (
@@ -17,7 +18,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import curator, handlers, render
+from bot import admin, curator, handlers, health, render
 from bot.config import Config
 from bot.logs import configure_logging
 from knowledge.feedback import Feedback
@@ -35,22 +36,27 @@ async def post_init(application: Application) -> None:
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in render.COMMANDS])
     application.bot_data[handlers.USERNAME] = application.bot.username
     logger.info("Running as @%s", application.bot.username)
+    await health.start_server(application)
 
 
 def build_application(kb: Knowledge, config: Config) -> Application:
     """The bot: Telegram connection settings, shared state and every handler."""
+    metrics = health.Metrics()
     application = (
         ApplicationBuilder()
         .token(config.token)
         .base_url(config.api_base_url)
         .base_file_url(config.api_file_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .request(health.InstrumentedRequest(metrics, connection_pool_size=256))
         # A long poll cancelled at shutdown can hold its pooled connection for a moment; a
         # second connection lets the final getUpdates (which confirms the offset) go through.
-        .get_updates_connection_pool_size(2)
+        .get_updates_request(health.InstrumentedRequest(metrics, connection_pool_size=2))
         .post_init(post_init)
+        .post_shutdown(health.stop_server)
         .build()
     )
+    application.bot_data[handlers.METRICS] = metrics
     application.bot_data[handlers.KB] = kb
     application.bot_data[handlers.CONFIG] = config
     application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
@@ -69,6 +75,9 @@ def build_application(kb: Knowledge, config: Config) -> Application:
             CommandHandler("kilder", handlers.sources, filters=new),
             CommandHandler("spoerg", handlers.ask_command, filters=new),
             CommandHandler("hvorfor", curator.why, filters=new),
+            CommandHandler("fjern", admin.remove_article, filters=private),
+            CommandHandler("stats", admin.stats, filters=private),
+            MessageHandler(private & filters.Document.ALL, admin.add_document),
             MessageHandler(private & filters.COMMAND, handlers.unknown_command),
             MessageHandler(private & filters.TEXT, handlers.ask_private),
             MessageHandler(
@@ -86,6 +95,20 @@ def build_application(kb: Knowledge, config: Config) -> Application:
 
 
 def run(config: Config, kb: Knowledge) -> None:
-    """Start logging and poll Telegram until interrupted."""
-    configure_logging(config.log_level, secrets=[config.token])
-    build_application(kb, config).run_polling(allowed_updates=Update.ALL_TYPES)
+    """Start logging and take updates until SIGINT or SIGTERM: by polling, or on a webhook
+    when config.webhook_url is set. Either way, updates already taken are answered first."""
+    secrets = [config.token, config.webhook_secret]
+    configure_logging(config.log_level, secrets=secrets, fmt=config.log_format)
+    application = build_application(kb, config)
+    if config.webhook_url is None:
+        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        return
+    application.run_webhook(
+        listen=config.listen,
+        port=config.port,
+        url_path=urlsplit(config.webhook_url).path,
+        webhook_url=config.webhook_url,
+        secret_token=config.webhook_secret,
+        allowed_updates=Update.ALL_TYPES,
+        drop_pending_updates=False,
+    )

@@ -46,7 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="PATH", help=db_help)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    sub.add_parser("run", parents=[common], help="run the Telegram bot (polling)")
+    run = sub.add_parser("run", parents=[common], help="run the Telegram bot")
+    run.add_argument(
+        "--webhook-url",
+        metavar="URL",
+        help="take updates on this public https URL instead of polling ($FAKTABOT_WEBHOOK_URL)",
+    )
+    run.add_argument(
+        "--listen", metavar="ADDR", help="webhook listen address ($FAKTABOT_LISTEN, 127.0.0.1)"
+    )
+    run.add_argument(
+        "--port", metavar="N", help="webhook listen port ($FAKTABOT_PORT, 8443)", type=int
+    )
+    run.add_argument(
+        "--log-format", choices=["text", "json"], help="log lines ($FAKTABOT_LOG_FORMAT, text)"
+    )
     sub.add_parser("chat", parents=[common], help="chat with the bot in the terminal")
 
     ask = sub.add_parser("ask", parents=[common], help="answer one question, or one a line")
@@ -90,7 +104,19 @@ def cmd_run(args: argparse.Namespace) -> int:
     from bot.app import run
     from bot.config import Config
 
-    config = Config.from_env()
+    if getattr(args, "webhook_url", None) == "":  # compose passes an unset variable as ""
+        print("faktabot: --webhook-url is empty (set FAKTABOT_WEBHOOK_URL)", file=sys.stderr)
+        return 2
+    options = {
+        "FAKTABOT_WEBHOOK_URL": getattr(args, "webhook_url", None),
+        "FAKTABOT_LISTEN": getattr(args, "listen", None),
+        "FAKTABOT_PORT": getattr(args, "port", None),
+        "FAKTABOT_LOG_FORMAT": getattr(args, "log_format", None),
+    }
+    # Options win over the environment and go through the same checks.
+    config = Config.from_env(
+        {**os.environ, **{k: str(v) for k, v in options.items() if v is not None}}
+    )
     if not config.has_token:
         print("faktabot: set TELEGRAM_BOT_TOKEN to run on Telegram", file=sys.stderr)
         return 2

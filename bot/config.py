@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from knowledge.errors import FaktabotError
 
@@ -12,6 +15,14 @@ DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_USER_RATE = 20
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_RETENTION_DAYS = 90  # days the curator's question log and votes are kept
+LOG_FORMATS = ("text", "json")
+DEFAULT_LISTEN = "127.0.0.1"
+DEFAULT_PORT = 8443
+DEFAULT_HEALTH_PORT = 9090
+DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024
+MAX_UPLOAD_LIMIT = 20 * 1024 * 1024  # bots cannot download bigger files from Telegram
+# Telegram's rule for setWebhook's secret_token.
+WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
 class ConfigError(FaktabotError, ValueError):
@@ -28,6 +39,17 @@ class Config:
     user_rate: int = DEFAULT_USER_RATE
     log_level: str = DEFAULT_LOG_LEVEL
     retention_days: int = DEFAULT_RETENTION_DAYS
+    log_format: str = "text"
+    # Webhook mode when webhook_url is set: Telegram posts to it, we listen on listen:port.
+    webhook_url: str | None = None
+    listen: str = DEFAULT_LISTEN
+    port: int = DEFAULT_PORT
+    webhook_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    # /healthz and /metrics; 0 means off. from_env turns it on (DEFAULT_HEALTH_PORT).
+    health_port: int = 0
+    health_listen: str = DEFAULT_LISTEN
+    admins: frozenset[int] = frozenset()
+    max_upload: int = DEFAULT_MAX_UPLOAD
 
     @property
     def has_token(self) -> bool:
@@ -48,21 +70,17 @@ class Config:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Config:
         env = os.environ if env is None else env
-        rate_text = env.get("FAKTABOT_USER_RATE", "").strip()
-        try:
-            user_rate = int(rate_text) if rate_text else DEFAULT_USER_RATE
-        except ValueError:
-            raise ConfigError(
-                f"FAKTABOT_USER_RATE must be a whole number, not {rate_text!r}"
-            ) from None
-        if user_rate < 1:
-            raise ConfigError("FAKTABOT_USER_RATE must be at least 1")
+        user_rate = _number(env, "FAKTABOT_USER_RATE", DEFAULT_USER_RATE, low=1)
         level = (env.get("FAKTABOT_LOG_LEVEL", "").strip() or DEFAULT_LOG_LEVEL).upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ConfigError(
                 f"FAKTABOT_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR: {level!r}"
             )
+        log_format = env.get("FAKTABOT_LOG_FORMAT", "").strip().lower() or "text"
+        if log_format not in LOG_FORMATS:
+            raise ConfigError(f"FAKTABOT_LOG_FORMAT must be text or json: {log_format!r}")
         db = env.get("FAKTABOT_DB", "").strip()
+        health = env.get("FAKTABOT_HEALTH_PORT", "").strip().lower()
         return cls(
             token=env.get("TELEGRAM_BOT_TOKEN", "").strip(),
             api_base_url=env.get("TELEGRAM_API_BASE_URL", "").strip() or DEFAULT_API_BASE_URL,
@@ -70,7 +88,69 @@ class Config:
             user_rate=user_rate,
             log_level=level,
             retention_days=_retention_days(env),
+            log_format=log_format,
+            webhook_url=_webhook_url(env.get("FAKTABOT_WEBHOOK_URL", "").strip()),
+            listen=env.get("FAKTABOT_LISTEN", "").strip() or DEFAULT_LISTEN,
+            port=_number(env, "FAKTABOT_PORT", DEFAULT_PORT, low=1, high=65535),
+            webhook_secret=_webhook_secret(env.get("TELEGRAM_WEBHOOK_SECRET", "").strip()),
+            health_port=0
+            if health == "off"
+            else _number(env, "FAKTABOT_HEALTH_PORT", DEFAULT_HEALTH_PORT, low=0, high=65535),
+            health_listen=env.get("FAKTABOT_HEALTH_LISTEN", "").strip() or DEFAULT_LISTEN,
+            admins=_admins(env.get("FAKTABOT_ADMINS", "")),
+            max_upload=_number(
+                env, "FAKTABOT_MAX_UPLOAD", DEFAULT_MAX_UPLOAD, low=1, high=MAX_UPLOAD_LIMIT
+            ),
         )
+
+
+def _number(
+    env: Mapping[str, str], name: str, default: int, *, low: int, high: int | None = None
+) -> int:
+    """A whole-number variable within [low, high], or `default` when unset."""
+    text = env.get(name, "").strip()
+    try:
+        value = int(text) if text else default
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {text!r}") from None
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low}")
+    if high is not None and value > high:
+        raise ConfigError(f"{name} must be at most {high}")
+    return value
+
+
+def _webhook_url(url: str) -> str | None:
+    """Telegram needs an absolute http(s) URL (https unless it is a local Bot API server)."""
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ConfigError(f"FAKTABOT_WEBHOOK_URL must be an http(s):// address, not {url!r}")
+    return url
+
+
+def _webhook_secret(secret: str) -> str:
+    """The secret Telegram echoes in X-Telegram-Bot-Api-Secret-Token; a random one if unset."""
+    if not secret:
+        return secrets.token_urlsafe(32)
+    if not WEBHOOK_SECRET.fullmatch(secret):
+        raise ConfigError(
+            "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
+    return secret
+
+
+def _admins(text: str) -> frozenset[int]:
+    """Comma-separated Telegram user ids."""
+    ids = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not re.fullmatch(r"\d{1,20}", part):
+            raise ConfigError(f"FAKTABOT_ADMINS must list numeric Telegram user ids: {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
 
 
 def _retention_days(env: Mapping[str, str]) -> int:

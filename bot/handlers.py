@@ -1,7 +1,8 @@
 """Thin Telegram handlers: each turns one update into a knowledge call and one reply.
 
 State lives in ``context.bot_data``: the Knowledge under KB, the Config under CONFIG, the
-per-user FloodGate under FLOOD and the bot's username under USERNAME (set in post_init).
+per-user FloodGate under FLOOD, the bot's username under USERNAME (set in post_init) and the
+counters (bot.health.Metrics) under METRICS.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ FLOOD = "flood"
 USERNAME = "username"
 FEEDBACK = "feedback"  # knowledge.feedback.Feedback: the question log and the votes
 RECENT = "recent"  # bot.curator.Recent: the latest answers, for /hvorfor
+METRICS = "metrics"
 
 INLINE_CACHE_SECONDS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -146,8 +148,10 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         await send_html(message, problem)
         return
     kb = context.bot_data[KB]
+    started = time.perf_counter()
     kb.refresh()
     result = kb.ask(question)
+    context.bot_data[METRICS].observe(result, time.perf_counter() - started)
     logger.info(
         "Question in %s chat: %s",
         message.chat.type,

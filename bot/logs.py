@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
 import re
 from collections.abc import Iterable
@@ -12,6 +14,35 @@ REDACTED = "[REDACTED]"
 # A Bot API token is "<bot id>:<secret>"; in URLs it follows "/bot".
 TOKEN_PATTERN = re.compile(r"(?<![\w:])(?:bot)?\d{5,}:[A-Za-z0-9_-]{20,}")
 _NOISY_LOGGERS = ("httpx", "httpcore")
+# Attributes every LogRecord has; anything else on a record came in through `extra=`.
+_STANDARD_ATTRS = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+_NUMBERS = (int, float, bool, type(None))  # extras that cannot hide a token
+
+
+def extra_fields(record: logging.LogRecord) -> dict[str, object]:
+    """The fields a log call added with `extra=`."""
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time, level, logger, message, `extra` fields and traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        created = dt.datetime.fromtimestamp(record.created, dt.UTC)
+        entry: dict[str, object] = {
+            "time": created.isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        entry.update(extra_fields(record))
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        if record.stack_info:
+            entry["stack"] = self.formatStack(record.stack_info)
+        return json.dumps(entry, ensure_ascii=False, default=str)
 
 
 class RedactTokenFilter(logging.Filter):
@@ -42,16 +73,28 @@ class RedactTokenFilter(logging.Filter):
             record.exc_text = self.redact(record.exc_text)
         if record.stack_info:
             record.stack_info = self.redact(record.stack_info)
+        for key, value in extra_fields(record).items():  # JSON output shows these too
+            if not isinstance(value, _NUMBERS):
+                setattr(record, key, self.redact(str(value)))
         return True
 
 
-def configure_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> None:
-    """Log to stderr at `level`, quiet httpx, and redact tokens on every root handler."""
+class _StderrHandler(logging.StreamHandler):
+    """The handler configure_logging adds, so a second call can find and re-format it."""
+
+
+def configure_logging(
+    level: str | int = "INFO", *, secrets: Iterable[str] = (), fmt: str = "text"
+) -> None:
+    """Log to stderr at `level` as text or JSON lines (`fmt`), quiet httpx, and redact
+    tokens on every root handler."""
     root = logging.getLogger()
     if not root.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        root.addHandler(handler)
+        root.addHandler(_StderrHandler())
+    formatter = JsonFormatter() if fmt == "json" else logging.Formatter(LOG_FORMAT)
+    for handler in root.handlers:
+        if isinstance(handler, _StderrHandler):
+            handler.setFormatter(formatter)
     root.setLevel(level.upper() if isinstance(level, str) else level)
     for name in _NOISY_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -104,7 +104,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: .35rem .5rem;
          border-bottom: 1px solid #e4e7ec; }
 th { background: #f5f7fa; }
-td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.n, td.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 ul { margin: 0; padding-left: 1.1rem; }
 svg { max-width: 100%; height: auto; }
 svg .bar { fill: #3b82f6; }
@@ -142,7 +142,7 @@ def rate_chart_svg(days: tuple[DayRate, ...] | list[DayRate]) -> str:
         parts.append(
             f'<rect x="{x}" width="{step - 6}" {bar}><title>{_e(day.day)}: {_e(tip)}</title></rect>'
         )
-        if i % 7 == 0 or i == len(days) - 1:
+        if i % 7 == 0 or (i == len(days) - 1 and i % 7 >= 4):  # no overlapping labels
             label = _e(day.day[5:])  # MM-DD
             parts.append(f'<text x="{x}" y="{top + plot + 14}">{label}</text>')
     parts.append("</svg>")
@@ -160,7 +160,7 @@ def report_html(report: Report) -> str:
             f"<td><ul>{variants}</ul></td><td>{_e(facts)}</td></tr>"
         )
     unanswered = (
-        "<table><tr><th>asked</th><th>question</th><th>also asked as</th>"
+        '<table><tr><th class="n">asked</th><th>question</th><th>also asked as</th>'
         "<th>facts offered</th></tr>" + "".join(rows) + "</table>"
         if rows
         else '<p class="muted">No unanswered questions.</p>'
@@ -172,9 +172,8 @@ def report_html(report: Report) -> str:
         for f in report.downvoted
     ]
     downvoted = (
-        "<table><tr><th>fact</th><th>👎</th><th>👍</th><th>sentence</th><th>asked as</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        '<table><tr><th class="n">fact</th><th class="n">👎 down</th><th class="n">👍 up</th>'
+        "<th>sentence</th><th>asked as</th></tr>" + "".join(rows) + "</table>"
         if rows
         else '<p class="muted">No 👎 votes.</p>'
     )
@@ -185,9 +184,8 @@ def report_html(report: Report) -> str:
         if d.asked
     ]
     days = (
-        "<table><tr><th>day</th><th>asked</th><th>answered</th><th>rate</th></tr>"
-        + "".join(rows)
-        + "</table>"
+        '<table><tr><th>day</th><th class="n">asked</th><th class="n">answered</th>'
+        '<th class="n">rate</th></tr>' + "".join(rows) + "</table>"
     )
     return f"""<!DOCTYPE html>
 <html lang="en">

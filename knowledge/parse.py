@@ -9,9 +9,10 @@ quoted back to the user exactly as written.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -73,6 +74,28 @@ def read_articles(
         yield parse_text(text, title=title, url=url, source=str(path))
 
 
+def parse_bytes(data: bytes, name: str, *, title: str | None = None) -> list[ArticleInput]:
+    """Every article in an uploaded file's bytes, read like `read_articles` reads `name`.
+
+    The whole file is parsed before anything is returned, so a bad line anywhere means no
+    article at all. Errors name the file and line, as for files on disk.
+    """
+    if Path(name).suffix.lower() in JSONL_SUFFIXES:
+        return list(_jsonl_records(io.BytesIO(data), name, title=title, url=None))
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise IngestError(f"{name}:{line}: binary file, not text (NUL byte at offset {nul})")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise IngestError(
+            f"{name}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start})"
+        ) from e
+    return [parse_text(text, title=title, source=name)]
+
+
 def count_articles(path: str | Path) -> int:
     """How many articles `path` holds, cheaply, for a progress bar (non-blank lines of JSONL)."""
     path = Path(path)
@@ -95,18 +118,25 @@ def _read_jsonl(path: Path, *, title: str | None, url: str | None) -> Iterator[A
     except OSError as e:
         raise IngestError(f"{path}: cannot read ({e.strerror or e})") from e
     with f:
-        offset = 0
-        for lineno, data in enumerate(f, start=1):
-            where = f"{path}:{lineno}"
-            if b"\x00" in data:
-                raise IngestError(f"{where}: binary data (NUL byte), not JSON Lines")
-            line = _decode(data, where, offset=offset)
-            offset += len(data)
-            if lineno == 1:
-                line = line.removeprefix(_BOM)
-            if not line.strip():
-                continue
-            yield _article_from_json(line, where, title=title, url=url)
+        yield from _jsonl_records(f, str(path), title=title, url=url)
+
+
+def _jsonl_records(
+    lines: Iterable[bytes], source: str, *, title: str | None, url: str | None
+) -> Iterator[ArticleInput]:
+    """The articles in JSON Lines `lines` (bytes, newline included), named `source:line`."""
+    offset = 0
+    for lineno, data in enumerate(lines, start=1):
+        where = f"{source}:{lineno}"
+        if b"\x00" in data:
+            raise IngestError(f"{where}: binary data (NUL byte), not JSON Lines")
+        line = _decode(data, where, offset=offset)
+        offset += len(data)
+        if lineno == 1:
+            line = line.removeprefix(_BOM)
+        if not line.strip():
+            continue
+        yield _article_from_json(line, where, title=title, url=url)
 
 
 def _article_from_json(

@@ -20,9 +20,11 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 MAX_TEXT = 4096
+MAX_DOWNLOAD = 20 * 1024 * 1024  # getFile refuses bigger files
+WEBHOOK_PORTS = {80, 88, 443, 8443}
 BOT_ID = 7_000_000_001
 BOT_USERNAME = "faktatestbot"
 
@@ -40,6 +42,8 @@ _STRING_FIELDS = {
     "business_connection_id",
     "message_effect_id",
     "scope_type",
+    "secret_token",
+    "file_id",
 }
 _SUPPORTED_TAGS = {
     "b",
@@ -245,6 +249,11 @@ class FakeBotApi:
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task] = set()
         self.port = 0
+        self.webhook: dict[str, Any] | None = None  # set by setWebhook, cleared by deleteWebhook
+        self.files: dict[str, dict[str, Any]] = {}  # file_id -> {"data", "file_path"}
+        self._file_ids = itertools.count(1)
+        self._polls = itertools.count(1)
+        self._current_poll = 0  # a newer getUpdates terminates the one waiting (409)
 
     # -- lifecycle -----------------------------------------------------------------------------
 
@@ -292,10 +301,16 @@ class FakeBotApi:
                     headers[name.strip().lower()] = value.strip()
                 body = await self._read_body(reader, headers)
                 status, payload = await self._route(verb, target, headers, body)
-                data = json.dumps(payload, ensure_ascii=False).encode()
+                if isinstance(payload, bytes):  # a file download
+                    data, kind = payload, "application/octet-stream"
+                else:
+                    data, kind = (
+                        json.dumps(payload, ensure_ascii=False).encode(),
+                        "application/json",
+                    )
                 writer.write(
                     f"HTTP/1.1 {status} {'OK' if status == 200 else 'Error'}\r\n"
-                    "Content-Type: application/json\r\n"
+                    f"Content-Type: {kind}\r\n"
                     f"Content-Length: {len(data)}\r\n"
                     "Connection: keep-alive\r\n\r\n".encode()
                     + data
@@ -327,8 +342,10 @@ class FakeBotApi:
 
     async def _route(
         self, verb: str, target: str, headers: dict[str, str], body: bytes
-    ) -> tuple[int, dict]:
+    ) -> tuple[int, dict | bytes]:
         url = urlsplit(target)
+        if url.path.startswith("/file/bot"):
+            return await self._download(unquote(url.path))
         match = re.fullmatch(r"/bot([^/]+)/([A-Za-z]+)", url.path)
         if match is None:
             return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
@@ -355,6 +372,17 @@ class FakeBotApi:
             await self._record(call)
         return call.status, payload
 
+    async def _download(self, path: str) -> tuple[int, dict | bytes]:
+        """GET /file/bot<token>/<file_path>: the bytes of a file getFile handed out."""
+        token, _, file_path = path.removeprefix("/file/bot").partition("/")
+        if token != self.token:
+            return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
+        found = next((f for f in self.files.values() if f["file_path"] == file_path), None)
+        await self._record(Call("downloadFile", {"file_path": file_path}, 200 if found else 404))
+        if found is None:
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        return 200, found["data"]
+
     async def _record(self, call: Call) -> None:
         async with self._changed:
             self.calls.append(call)
@@ -380,10 +408,57 @@ class FakeBotApi:
         return self.bot_user
 
     async def _m_deletewebhook(self, params: dict) -> bool:
+        self.webhook = None
+        if params.get("drop_pending_updates"):
+            self.updates = []
+        return True
+
+    async def _m_setwebhook(self, params: dict) -> bool:
+        url = str(params.get("url") or "")
+        if not url:
+            return await self._m_deletewebhook(params)
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise bad("bad webhook: An HTTPS URL must be provided for webhook")
+        if (parts.port or 443) not in WEBHOOK_PORTS:
+            raise bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = params.get("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", str(secret)):
+            raise bad("secret token contains unallowed characters")
+        if params.get("drop_pending_updates"):
+            self.updates = []
+        self.webhook = {
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": params.get("allowed_updates"),
+            "max_connections": params.get("max_connections", 40),
+        }
         return True
 
     async def _m_getwebhookinfo(self, params: dict) -> dict:
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+        info = {
+            "url": self.webhook["url"] if self.webhook else "",
+            "has_custom_certificate": False,
+            "pending_update_count": len(self.updates),
+        }
+        if self.webhook:
+            info["max_connections"] = self.webhook["max_connections"]
+            if self.webhook["allowed_updates"] is not None:
+                info["allowed_updates"] = self.webhook["allowed_updates"]
+        return info
+
+    async def _m_getfile(self, params: dict) -> dict:
+        stored = self.files.get(str(params.get("file_id") or ""))
+        if stored is None:
+            raise bad("invalid file_id")
+        if len(stored["data"]) > MAX_DOWNLOAD:
+            raise bad("file is too big")
+        return {
+            "file_id": params["file_id"],
+            "file_unique_id": f"u{params['file_id']}",
+            "file_size": len(stored["data"]),
+            "file_path": stored["file_path"],
+        }
 
     async def _m_close(self, params: dict) -> bool:
         return True
@@ -407,9 +482,16 @@ class FakeBotApi:
         return self.commands
 
     async def _m_getupdates(self, params: dict) -> list:
+        if self.webhook is not None:
+            raise ApiError(
+                409,
+                "Conflict: can't use getUpdates method while webhook is active; "
+                "use deleteWebhook to delete the webhook first",
+            )
         offset = int(params.get("offset") or 0)
         limit = int(params.get("limit") or 100)
         timeout = float(params.get("timeout") or 0)
+        poll = self._current_poll = next(self._polls)
         if offset > 0:
             self.confirmed_up_to = max(self.confirmed_up_to, offset)
             self.updates = [u for u in self.updates if u["update_id"] >= offset]
@@ -419,10 +501,20 @@ class FakeBotApi:
         def pending() -> list[dict]:
             return self.updates[:limit]
 
+        def ready() -> bool:
+            return bool(pending()) or poll != self._current_poll
+
         async with self._changed:
+            self._changed.notify_all()  # wake an older poll: this one replaces it
             if not pending() and timeout > 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._changed.wait_for(lambda: bool(pending())), timeout)
+                    await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+            if poll != self._current_poll:
+                raise ApiError(
+                    409,
+                    "Conflict: terminated by other getUpdates request; "
+                    "make sure that only one bot instance is running",
+                )
             batch = pending()
             if batch:
                 self.delivered_up_to = max(self.delivered_up_to, batch[-1]["update_id"])
@@ -688,6 +780,42 @@ class FakeBotApi:
             "chat_type": "sender",
         }
         return await self.push({"inline_query": inline})
+
+    def upload(
+        self, data: bytes, file_name: str, *, declared_size: int | None = -1, mime: str = ""
+    ) -> dict:
+        """Store a file as a user's upload; returns the message's `document` object.
+
+        `declared_size` is the file_size Telegram reports: the real size by default, None to
+        leave it out (the field is optional), or any number to test the bot's own check.
+        """
+        number = next(self._file_ids)
+        file_id = f"doc{number}"
+        suffix = file_name[file_name.rfind(".") :] if "." in file_name else ""
+        self.files[file_id] = {"data": data, "file_path": f"documents/file_{number}{suffix}"}
+        document = {"file_id": file_id, "file_unique_id": f"u{file_id}", "file_name": file_name}
+        if mime:
+            document["mime_type"] = mime
+        if declared_size is not None:
+            document["file_size"] = len(data) if declared_size == -1 else declared_size
+        return document
+
+    async def send_document(
+        self,
+        data: bytes,
+        file_name: str,
+        *,
+        user: dict | None = None,
+        caption: str | None = None,
+        declared_size: int | None = -1,
+    ) -> dict:
+        """A user sends a file in their private chat with the bot."""
+        extra: dict[str, Any] = {
+            "document": self.upload(data, file_name, declared_size=declared_size)
+        }
+        if caption is not None:
+            extra["caption"] = caption
+        return await self.send_private(None, user=user, extra=extra)
 
     # -- waiting and reading -------------------------------------------------------------------
 

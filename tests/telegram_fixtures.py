@@ -7,6 +7,9 @@ it would poll Telegram; nothing in the bot is mocked.
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -22,11 +25,21 @@ from knowledge import Knowledge
 
 TOKEN = "123456789:AAHfakeTokenForFaktabotTests_0123456"
 SECRET = TOKEN.split(":", 1)[1]
+ROOT = Path(__file__).resolve().parent.parent
+FAKTABOT = (sys.executable, "-m", "bot.cli")  # the `faktabot` command, for subprocesses
 
 # Seed-article questions (the bundled article about Israel, Gaza and the USA, March 2024).
 PENTAGON = "Hvem er talsmand for Pentagon?"
 HOSTAGES = "Hvor mange gidsler er der i Gaza?"
 OFF_TOPIC = "Hvad er hovedstaden i Frankrig?"
+# An article the seed database does not have, for adding while the bot runs.
+NEW_ARTICLE = (
+    "date 2027-05-02\n"
+    "Havvindmølleparken Thor ud for Thorsminde blev indviet i går af energiministeren.\n\n"
+    "Parken har 72 vindmøller og kan levere strøm til en million husstande."
+)
+NEW_QUESTION = "Hvor mange vindmøller har havvindmølleparken Thor?"
+NEW_ANSWER = "Parken har 72 vindmøller og kan levere strøm til en million husstande."
 # Questions the seed article does not answer but comes close to; the first the matcher
 # declines *with* alternatives is used where buttons are needed.
 NEAR_MISSES = (
@@ -106,6 +119,8 @@ async def start_bot(api: FakeBotApi, kb: Knowledge) -> AsyncIterator[StartBot]:
             config = replace(Config(token=TOKEN, api_base_url=api.base_url), **overrides)
             knowledge = knowledge or kb
             app = build_application(knowledge, config)
+            if app.post_shutdown:  # as run_polling does, after shutdown
+                stack.push_async_callback(app.post_shutdown, app)
             await stack.enter_async_context(app)  # initialize: getMe; shutdown on exit
             await app.post_init(app)  # run_polling does this between initialize and polling
             await app.start()
@@ -131,3 +146,27 @@ def near_miss(kb: Knowledge) -> str:
         if result.answer is None and result.alternatives:
             return question
     raise AssertionError(f"none of {NEAR_MISSES} is declined with alternatives")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bot_env(api: FakeBotApi, **settings: str) -> dict[str, str]:
+    """Environment for a `faktabot` subprocess that talks to the fake API.
+
+    Bot settings from the caller's environment are dropped, and the health endpoint is off
+    unless `settings` turn it on, so parallel runs never fight over a port.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAKTABOT_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=api.base_url,
+        FAKTABOT_HEALTH_PORT="0",
+        PYTHONIOENCODING="utf-8",
+    )
+    env.update(settings)
+    return env
