@@ -87,7 +87,7 @@ class Config:
             db_path=db or None,
             user_rate=user_rate,
             log_level=level,
-            retention_days=_retention_days(env),
+            retention_days=_number(env, "FAKTABOT_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, low=1),
             log_format=log_format,
             webhook_url=_webhook_url(env.get("FAKTABOT_WEBHOOK_URL", "").strip()),
             listen=env.get("FAKTABOT_LISTEN", "").strip() or DEFAULT_LISTEN,
@@ -151,13 +151,3 @@ def _admins(text: str) -> frozenset[int]:
             raise ConfigError(f"FAKTABOT_ADMINS must list numeric Telegram user ids: {part!r}")
         ids.add(int(part))
     return frozenset(ids)
-
-
-def _retention_days(env: Mapping[str, str]) -> int:
-    """FAKTABOT_RETENTION_DAYS: whole days, at least one."""
-    text = env.get("FAKTABOT_RETENTION_DAYS", "").strip()
-    if not text:
-        return DEFAULT_RETENTION_DAYS
-    if not text.isdecimal() or int(text) < 1:
-        raise ConfigError(f"FAKTABOT_RETENTION_DAYS must be a whole number of days: {text!r}")
-    return int(text)
