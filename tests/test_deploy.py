@@ -83,6 +83,9 @@ def test_env_example_lists_every_variable_the_code_reads() -> None:
     for name, above in documented.items():
         assert above.startswith("# ") and "=" not in above.split()[1], f"{name} has no comment"
     assert re.search(r"^TELEGRAM_BOT_TOKEN=$", "\n".join(lines), re.MULTILINE), "empty token"
+    guide = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    undocumented = sorted(name for name in documented if f"| `{name}`" not in guide)
+    assert not undocumented, f"add these to the table in docs/deploy.md: {undocumented}"
 
 
 def test_compose_file_has_polling_by_default_and_a_webhook_profile() -> None:
