@@ -12,6 +12,7 @@ import signal
 from collections import Counter
 from pathlib import Path
 
+import httpx
 from fake_bot_api import FakeBotApi
 from telegram_fixtures import FAKTABOT, HOSTAGES, OFF_TOPIC, PENTAGON, ROOT, SECRET, bot_env
 
@@ -98,3 +99,26 @@ async def test_sigterm_mid_stream_then_restart_answers_each_update_once(
     assert api.confirmed_up_to == pushed[-1]["update_id"] + 1, "the last stop confirmed all"
     assert "Application is stopping" in log
     assert SECRET not in log
+
+
+async def test_fake_api_keeps_telegrams_polling_rules(api: FakeBotApi) -> None:
+    """Confirmed updates are gone for good; a second poller ends the first with 409."""
+    base = f"{api.base_url}{api.token}/getUpdates"
+    first, second = await api.send_private(PENTAGON), await api.send_private(HOSTAGES)
+    async with httpx.AsyncClient() as client:
+        both = (await client.post(base)).json()["result"]
+        assert [u["update_id"] for u in both] == [first["update_id"], second["update_id"]]
+        rest = (await client.post(base, data={"offset": second["update_id"]})).json()["result"]
+        assert [u["update_id"] for u in rest] == [second["update_id"]]
+        again = (await client.post(base, data={"offset": first["update_id"]})).json()["result"]
+        assert [u["update_id"] for u in again] == [second["update_id"]], "first stays confirmed"
+
+        offset = {"offset": second["update_id"] + 1}
+        polls = api._current_poll
+        waiting = asyncio.create_task(client.post(base, data={**offset, "timeout": 5}))
+        while api._current_poll == polls:  # until the long poll has arrived and waits
+            await asyncio.sleep(0.01)
+        newer = await client.post(base, data=offset)
+        older = await waiting
+    assert newer.json() == {"ok": True, "result": []}
+    assert older.status_code == 409 and "terminated by other getUpdates" in older.text
