@@ -41,7 +41,9 @@ def evaluate(table, weights, rerank):
         first = sorted(rows, key=lambda r: -sum(weights[k] * r[0][k] for k in match.FIRST_PASS))[
             :rerank
         ]
-        ordered = sorted(first, key=lambda r: -sum(weights[k] * v for k, v in r[0].items()))
+        ordered = sorted(
+            first, key=lambda r: -sum(weights.get(k, 0.0) * v for k, v in r[0].items())
+        )
         top1 += bool(ordered and ordered[0][1])
         top3 += any(r[1] for r in ordered[:3])
     n = len(table)

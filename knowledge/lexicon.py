@@ -39,26 +39,40 @@ def stopwords() -> frozenset[str]:
 
 
 @cache
-def question_phrases() -> tuple[tuple[tuple[str, ...], str], ...]:
-    """(folded word sequence, answer type), longest phrases first."""
-    pairs = []
+def question_phrases() -> tuple[tuple[tuple[str, ...], frozenset[int], str], ...]:
+    """(folded words, positions kept as search words, answer type), longest phrases first."""
+    rows = []
     for line in read_lines(DATA / "question_words.txt"):
         phrase, kind = line.split("\t")
-        pairs.append((tuple(t.norm for t in tokens(phrase)), kind.strip()))
-    return tuple(sorted(pairs, key=lambda p: -len(p[0])))
+        words = phrase.split()
+        kept = frozenset(i for i, w in enumerate(words) if w.startswith("+"))
+        folded = tuple(fold(w.lstrip("+")) for w in words)
+        rows.append((folded, kept, kind.strip()))
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
 
 
-def answer_type(words: list[str]) -> tuple[str | None, int]:
-    """The answer type asked for by the question words at the start, and how many words they are.
+def answer_type(words: list[str]) -> tuple[str | None, frozenset[int]]:
+    """The answer type asked for by the question words, and the positions they take up.
 
     Danish puts the question word first, but a question may start with "og" or "men",
     so the first three positions are tried.
     """
     for offset in range(min(3, len(words))):
-        for phrase, kind in question_phrases():
+        for phrase, kept, kind in question_phrases():
             if tuple(words[offset : offset + len(phrase)]) == phrase:
-                return kind, offset + len(phrase)
-    return None, 0
+                used = {offset + i for i in range(len(phrase)) if i not in kept}
+                return kind, frozenset(used)
+    return None, frozenset()
+
+
+@cache
+def extra_lemmas() -> dict[str, tuple[str, ...]]:
+    """Readings the lemmatiser misses ("talt" is said as well as counted)."""
+    table = {}
+    for line in read_lines(DATA / "lemmas.txt"):
+        word, lemmas = line.split("\t")
+        table[word.strip()] = tuple(lemmas.split())
+    return table
 
 
 @lru_cache(maxsize=200_000)
@@ -81,7 +95,10 @@ def keys(word: str) -> tuple[str, ...]:
     """
     if word[0].isdigit():
         return (word,)
-    found = dict.fromkeys((fold(lemma(word)), fold(_stemmer.stemWord(word))))
+    forms = [lemma(word), _stemmer.stemWord(word)]
+    for extra in extra_lemmas().get(word, ()):
+        forms += [extra, _stemmer.stemWord(extra)]
+    found = dict.fromkeys(fold(f) for f in forms)
     return tuple(k for k in found if k)
 
 
@@ -144,3 +161,16 @@ def respell(word: str, *, limit: int = 16) -> tuple[str, ...]:
         if len(found) >= limit:
             break
     return tuple(dict.fromkeys(found))
+
+
+@cache
+def nationalities() -> dict[str, str]:
+    """Search key -> country code, for every word that points to a country."""
+    table: dict[str, str] = {}
+    for line in read_lines(DATA / "nationalities.txt"):
+        code, words = line.split(":", 1)
+        for word in words.split(","):
+            for tok in tokens(word):
+                for key in keys(tok.raw):
+                    table.setdefault(key, code.strip())
+    return table

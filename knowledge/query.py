@@ -10,8 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .index import IndexView
-from .lexicon import answer_type, compound_parts, is_known, keys, lemma, respell, stopwords
+from .lexicon import (
+    answer_type,
+    compound_parts,
+    extra_lemmas,
+    is_known,
+    keys,
+    lemma,
+    respell,
+    stopwords,
+)
 from .normalize import clean_question, fold, tokens
+from .spans import is_time_word
 from .synonyms import Synonyms
 
 TYPO_WEIGHT = 0.9
@@ -28,6 +38,8 @@ class QueryWord:
     synonyms: list[str] = field(default_factory=list)
     number: bool = False
     present: bool = False  # some key of it (or of a stand-in) is in the index
+    scope: bool = False  # part of a time expression ("den 7. oktober", "i 2016", "mandag")
+    position: int = 0  # index among all the question's words, stop words included
 
     def add(self, word_keys: tuple[str, ...], weight: float) -> None:
         for key in word_keys:
@@ -49,10 +61,18 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     """Turn a question into weighted search keys, correcting what the index cannot know."""
     text = clean_question(question)
     toks = tokens(text)
-    kind, skip = answer_type([t.norm for t in toks])
+    kind, used = answer_type([t.norm for t in toks])
     stop = stopwords()
-    content = [t for t in toks[skip:] if t.norm not in stop]
-    words = [_word(t.raw, view) for t in content]
+    content = [(i, t) for i, t in enumerate(toks) if i not in used and t.norm not in stop]
+    words = [_word(t.raw, view) for _, t in content]
+    for word, (position, _) in zip(words, content, strict=True):
+        word.position = position
+    for word, following in zip(words, [*words[1:], None], strict=False):
+        word.scope = (
+            is_time_word(word.raw)
+            or (word.number and following is not None and is_time_word(following.raw))
+            or (word.number and len(word.raw) == 4 and word.raw[:2] in ("19", "20"))
+        )
     _add_synonyms(words, synonyms)
     for word in words:
         word.present = _present(word, view)
@@ -86,8 +106,8 @@ def _present(word: QueryWord, view: IndexView) -> bool:
 
 def _add_synonyms(words: list[QueryWord], synonyms: Synonyms) -> None:
     """Give each word (or phrase) the keys of its synonyms, at a lower weight."""
-    lemmas = [lemma(w.base) for w in words]
-    for start, end, others in synonyms.find(lemmas):
+    readings = [(lemma(w.base), *extra_lemmas().get(w.base, ())) for w in words]
+    for start, end, others in synonyms.find(readings):
         target = words[start]
         for phrase in others:
             for part in phrase:

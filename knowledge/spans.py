@@ -39,6 +39,15 @@ def _time_pattern() -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
 
 
+@cache
+def _reason_pattern() -> re.Pattern[str]:
+    cues = sorted(read_lines(DATA / "reason_cues.txt"), key=len, reverse=True)
+    # From the cue to the end of its clause.
+    return re.compile(
+        r"\b(?:" + "|".join(map(re.escape, cues)) + r")(?![\wæøå])[^,;:]*", re.IGNORECASE
+    )
+
+
 Span = tuple[int, int]
 
 
@@ -73,9 +82,19 @@ def _times(sentence: str) -> list[Span]:
     return _outermost(found)
 
 
+@cache
+def _time_words() -> frozenset[str]:
+    return frozenset(w.lower() for w in read_lines(DATA / "time_words.txt") if " " not in w)
+
+
+def is_time_word(word: str) -> bool:
+    """A month, weekday or other one-word name of a time ("oktober", "mandag")."""
+    return word.lower() in _time_words()
+
+
 def _is_month_date(text: str) -> bool:
     month = text.split(".", 1)[1].split()[0].lower() if "." in text else ""
-    return month in {w for w in read_lines(DATA / "time_words.txt") if " " not in w}
+    return month in _time_words()
 
 
 def _names(sentence: str) -> list[Span]:
@@ -90,6 +109,10 @@ def _names(sentence: str) -> list[Span]:
         spans.append((start, end))
     # Names of several words ("Lloyd Austin") before single ones ("USA").
     return sorted(spans, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0]))
+
+
+def _reasons(sentence: str) -> list[Span]:
+    return [m.span() for m in _reason_pattern().finditer(sentence)]
 
 
 def _places(sentence: str) -> list[Span]:
@@ -107,4 +130,10 @@ def _outermost(spans: list[Span]) -> list[Span]:
     return out
 
 
-_FINDERS = {"number": _numbers, "time": _times, "person": _names, "place": _places}
+_FINDERS = {
+    "number": _numbers,
+    "time": _times,
+    "person": _names,
+    "place": _places,
+    "reason": _reasons,
+}

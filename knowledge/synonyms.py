@@ -7,17 +7,18 @@ form of a member finds its group.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from .lexicon import DATA, lemma, read_lines
+from .lexicon import DATA, lemma, read_lines, stopwords
 from .normalize import tokens
 
 Phrase = tuple[str, ...]  # lower-case lemmas of a member's words
 
 
 def phrase_of(text: str) -> Phrase:
-    return tuple(lemma(t.raw) for t in tokens(text))
+    """A member's content words as lemmas: questions are matched without their stop words."""
+    return tuple(lemma(t.raw) for t in tokens(text) if t.norm not in stopwords())
 
 
 class Synonyms:
@@ -44,13 +45,23 @@ class Synonyms:
             groups.extend(line.split(",") for line in read_lines(source))
         return cls(groups)
 
-    def find(self, lemmas: list[str]) -> list[tuple[int, int, tuple[Phrase, ...]]]:
-        """(start, end, other members) for each member phrase found in a lemma sequence."""
+    def find(
+        self, readings: Sequence[str | tuple[str, ...]]
+    ) -> list[tuple[int, int, tuple[Phrase, ...]]]:
+        """(start, end, other members) for each member phrase found in a sentence.
+
+        `readings` holds each word's lemma, or a tuple of its possible lemmas, so an
+        ambiguous form ("talt") finds the groups of all its readings.
+        """
+        readings = [(r,) if isinstance(r, str) else r for r in readings]
         found = []
-        for i, first in enumerate(lemmas):
-            for phrase, index in self._by_first.get(first, ()):
-                end = i + len(phrase)
-                if tuple(lemmas[i:end]) == phrase:
-                    others = tuple(p for p in self.groups[index] if p != phrase)
-                    found.append((i, end, others))
+        for i, firsts in enumerate(readings):
+            for first in firsts:
+                for phrase, index in self._by_first.get(first, ()):
+                    end = i + len(phrase)
+                    if end <= len(readings) and all(
+                        p in readings[i + j] for j, p in enumerate(phrase)
+                    ):
+                        others = tuple(p for p in self.groups[index] if p != phrase)
+                        found.append((i, end, others))
         return found

@@ -234,8 +234,9 @@ def test_synonym_groups_are_loaded_from_the_data_file():
 # -- synonym lookup ----------------------------------------------------------------------
 
 
-def lemmas(text: str) -> list[str]:
-    return [lemma(t.raw) for t in tokens(text)]
+def lemmas(text: str) -> list[tuple[str, ...]]:
+    """Each word's readings, as the question side passes them to Synonyms.find."""
+    return [(lemma(t.raw),) for t in tokens(text)]
 
 
 @pytest.mark.parametrize(

@@ -120,11 +120,7 @@ ADDRESSED = [
     ("Hej @faktabot, hvem er talsmand for Det Hvide Hus?", "John Kirby"),
     ("Godmorgen! Hvornår blev gidslerne taget?", "Gidslerne blev taget"),
     ("@faktabot kan du sige mig, hvor mange gidsler der er i Gaza?", "omkring 130 gidsler"),
-    known_gap(
-        "hej, hvor mange gidsler er der i Gaza?",
-        "omkring 130 gidsler",
-        "the greeting 'hej' counts as a missing content word and the question is declined",
-    ),
+    ("hej, hvor mange gidsler er der i Gaza?", "omkring 130 gidsler"),
 ]
 
 OFF_TOPIC = [
