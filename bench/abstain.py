@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from squad_data import SHARED, is_right, load, paragraph_of  # noqa: E402
+from squad_data import SHARED, is_right, load, paragraph_of
 
-from knowledge import ArticleInput, Knowledge, Store  # noqa: E402
-from knowledge.evaluate import evaluate, read_cases  # noqa: E402
+from knowledge import ArticleInput, Knowledge, Store
+from knowledge.evaluate import evaluate, read_cases
 
 
 def knowledge_with(articles, indexed) -> tuple[Knowledge, dict[int, tuple[int, int, str]]]:

@@ -18,12 +18,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from squad_data import is_right, load, paragraph_of  # noqa: E402
+from squad_data import is_right, load, paragraph_of
 
-from knowledge import ArticleInput, Knowledge, Store  # noqa: E402
-from knowledge.decide import FEATURES, decision_features  # noqa: E402
-from knowledge.match import word_idf  # noqa: E402
-from knowledge.service import _distinct  # noqa: E402
+from knowledge import ArticleInput, Knowledge, Store
+from knowledge.decide import FEATURES, decision_features
+from knowledge.match import word_idf
+from knowledge.service import _distinct
 
 OUT = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "decision.json"
 
