@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from squad_data import is_right, load, paragraph_of
 
 from knowledge import ArticleInput, Knowledge, Store
-from knowledge.decide import FEATURES, decision_features
+from knowledge.decide import FEATURES, Decision, decision_features
 from knowledge.match import word_idf
 from knowledge.service import _distinct
 
@@ -49,7 +49,9 @@ def samples(kb, where, questions, indexed: set[int]):
     for q in questions:
         query, ranked = kb.analyse(q.text)
         idfs = [word_idf(w, kb.view) for w in query.words]
-        feats = decision_features(query, _distinct(ranked), view_idf=idfs)
+        feats = decision_features(
+            query, _distinct(ranked), view_idf=idfs, n_facts=kb.view.n_facts
+        )
         if q.article in indexed:
             top = _distinct(ranked)[:1]
             label = bool(top) and top[0].fact_id in where and is_right(q, *where[top[0].fact_id])
@@ -101,7 +103,8 @@ def report(name, rows, w, b, threshold):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write knowledge/data/decision.json")
-    parser.add_argument("--threshold", type=float, default=0.5)
+    parser.add_argument("--threshold", type=float, default=0.3, help="at 100 facts or fewer")
+    parser.add_argument("--threshold-large", type=float, default=0.35, help="at 5,000 facts")
     args = parser.parse_args()
     articles, questions = load()
     rng = random.Random(5)
@@ -125,13 +128,21 @@ def main() -> None:
     first = set(range(12))
     kb, where = corpus(articles, sorted(first))
     check = samples(kb, where, questions, first)
-    for threshold in (0.2, 0.25, 0.3, 0.35, 0.4, 0.5):
-        report(f"0-11 indexed, t={threshold}", check, w, b, threshold)
+    decision = Decision(
+        {}, 0.0, args.threshold, args.threshold_large, small=100, large=5000
+    )
+    chosen = decision.threshold_for(kb.view.n_facts)
+    for threshold in sorted({0.25, 0.3, 0.35, 0.4, round(chosen, 3)}):
+        mark = " (chosen)" if threshold == round(chosen, 3) else ""
+        report(f"0-11 indexed, t={threshold}{mark}", check, w, b, threshold)
     if args.write:
         data = {
             "weights": {k: round(v, 4) for k, v in zip(FEATURES, w, strict=True)},
             "bias": round(b, 4),
             "threshold": args.threshold,
+            "threshold_large": args.threshold_large,
+            "small": 100,
+            "large": 5000,
         }
         OUT.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print("wrote", OUT)

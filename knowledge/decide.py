@@ -29,11 +29,12 @@ FEATURES = (
     "near",
     "paragraph",
     "short",
+    "size",
 )
 
 
 def decision_features(
-    query: Query, ranked: list[Candidate], *, view_idf: list[float]
+    query: Query, ranked: list[Candidate], *, view_idf: list[float], n_facts: int = 1
 ) -> dict[str, float]:
     """What the decision looks at, for the best candidate."""
     if not ranked or not query.words:
@@ -55,20 +56,38 @@ def decision_features(
         "near": top.features.get("near", 0.0),
         "paragraph": top.features.get("paragraph", 0.0),
         "short": 1.0 / len(query.words),
+        # With more facts indexed, a good-looking match is more often chance.
+        "size": math.log10(max(n_facts, 1)) / 6,
     }
 
 
 @dataclass(frozen=True)
 class Decision:
+    """Answer when the confidence reaches the threshold for this many facts.
+
+    The threshold rises from `threshold` at `small` facts to `threshold_large` at
+    `large` facts (log scale): with thousands of sentences indexed, a half-covered
+    question finds a plausible-looking sentence by chance far more often.
+    """
+
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
+    threshold_large: float | None = None
+    small: int = 100
+    large: int = 5000
 
     @classmethod
     @cache
     def bundled(cls) -> Decision:
         data = json.loads((DATA / "decision.json").read_text(encoding="utf-8"))
-        return cls(data["weights"], data["bias"], data.get("threshold", 0.5))
+        return cls(**data)
+
+    def threshold_for(self, n_facts: int) -> float:
+        if self.threshold_large is None or n_facts <= self.small:
+            return self.threshold
+        share = min(1.0, math.log(n_facts / self.small) / math.log(self.large / self.small))
+        return self.threshold + share * (self.threshold_large - self.threshold)
 
     def confidence(self, features: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())

@@ -10,6 +10,7 @@ whether the sentence holds the kind of answer asked for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
@@ -75,19 +76,28 @@ class Candidate:
         return cls(fid, aid, position, paragraph, text, norm, terms, set(parts.split()))
 
 
-def fts_query(query: Query) -> str:
-    """An FTS5 OR-query over every key the question can match."""
-    return " OR ".join(f'"{key}"' for key in sorted(query.keys()))
+def fts_query(query: Query, keys: Iterable[str] | None = None) -> str:
+    """An FTS5 OR-query over every key the question can match (or over `keys`)."""
+    return " OR ".join(f'"{key}"' for key in sorted(query.keys() if keys is None else keys))
 
 
-def candidates(store: Store, query: Query, *, limit: int) -> list[Candidate]:
-    """Facts that share at least one key with the question, best BM25 first."""
-    if not query.keys():
+def candidates(
+    store: Store, query: Query, *, limit: int, view: IndexView | None = None
+) -> list[Candidate]:
+    """Facts that share at least one key with the question, best BM25 first.
+
+    Given the view, only the rarer keys are looked up (`IndexView.match_keys`), so a
+    question's cost stays bounded in a large archive. FTS5 picks the best `limit` rows
+    before the join: only those are read from `facts`.
+    """
+    keys = query.keys() if view is None else view.match_keys(query.keys())
+    if not keys:
         return []
     rows = store.db.execute(
-        f"SELECT {_COLUMNS} FROM facts_fts JOIN facts f ON f.id = facts_fts.rowid"
-        " WHERE facts_fts MATCH ? ORDER BY bm25(facts_fts, 1.0, 0.5) LIMIT ?",
-        [fts_query(query), limit],
+        f"SELECT {_COLUMNS} FROM (SELECT rowid AS id, bm25(facts_fts, 1.0, 0.5) AS score"
+        " FROM facts_fts WHERE facts_fts MATCH ? ORDER BY score LIMIT ?) AS top"
+        " JOIN facts f ON f.id = top.id ORDER BY top.score, top.id",
+        [fts_query(query, keys), limit],
     ).fetchall()
     return [Candidate.from_row(row) for row in rows]
 
@@ -216,24 +226,47 @@ def modifier_clash(query: Query, cand: Candidate) -> float:
     """1 when the question ties a noun to one country and the sentence ties it to another.
 
     "den amerikanske forsvarsminister" must not be answered with "Israels
-    forsvarsminister": same noun, another country just before it.
+    forsvarsminister", nor "hovedstaden i Tyskland" with "Warszawa hovedstaden":
+    the same noun with another country next to it.
     """
     countries = nationalities()
     words = [w.split("|") for w in cand.terms.split()]
-    for left, right in zip(query.words, query.words[1:], strict=False):
-        if right.position != left.position + 1 or not _modifier(left.raw):
-            continue
-        asked = next((countries[k] for k in left.alternatives if k in countries), None)
-        if asked is None or any(k in countries for k in right.alternatives):
-            continue
+    for noun, asked in _country_ties(query, countries):
         for pos, group in enumerate(words):
-            if not any(k in right.alternatives for k in group):
+            if not any(k in noun.alternatives for k in group):
                 continue
-            for before in words[max(0, pos - 2) : pos]:
-                found = next((countries[k] for k in before if k in countries), None)
-                if found is not None and found != asked:
-                    return 1.0
+            # Modifiers stand before the noun in Danish ("Israels forsvarsminister").
+            near = {
+                countries[k]
+                for other in words[max(0, pos - 2) : pos]
+                for k in other
+                if k in countries
+            }
+            if near and asked not in near:
+                return 1.0
     return 0.0
+
+
+def _country_ties(query: Query, countries: dict[str, str]) -> list[tuple[QueryWord, str]]:
+    """(noun, country) pairs: "amerikanske minister", "hovedstaden i Tyskland"."""
+    ties = []
+    for left, right in zip(query.words, query.words[1:], strict=False):
+        left_country = next((countries[k] for k in left.alternatives if k in countries), None)
+        right_country = next((countries[k] for k in right.alternatives if k in countries), None)
+        if left_country and not right_country and right.position == left.position + 1:
+            if _modifier(left.raw):
+                ties.append((right, left_country))
+        elif (
+            right_country
+            and not left_country
+            and right.position == left.position + 2
+            and query.norms[left.position + 1] in _OF_PLACE
+        ):
+            ties.append((left, right_country))
+    return ties
+
+
+_OF_PLACE = frozenset({"i", "fra", "for"})  # "hovedstaden i Tyskland", "ministeren fra Israel"
 
 
 def _modifier(word: str) -> bool:
@@ -291,7 +324,7 @@ def rank(
     store: Store, view: IndexView, query: Query, *, limit: int = 100, rerank: int = 30
 ) -> list[Candidate]:
     """Candidates for the question, best first; only the first `rerank` get the second pass."""
-    found = candidates(store, query, limit=limit)
+    found = candidates(store, query, limit=limit, view=view)
     idfs = score(query, view, found)
     found.sort(key=lambda c: (-c.score, c.fact_id))
     head = found[:rerank]

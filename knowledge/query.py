@@ -52,6 +52,7 @@ class Query:
     text: str  # the cleaned question
     kind: str | None  # answer type: person, time, number, place, reason, thing
     words: list[QueryWord]
+    norms: list[str] = field(default_factory=list)  # every word of the question, folded
 
     def keys(self) -> set[str]:
         return {k for w in self.words for k in w.alternatives}
@@ -76,7 +77,7 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     _add_synonyms(words, synonyms)
     for word in words:
         word.present = _present(word, view)
-    return Query(text, kind, words)
+    return Query(text, kind, words, [t.norm for t in toks])
 
 
 def _word(raw: str, view: IndexView) -> QueryWord:

@@ -125,13 +125,18 @@ class Knowledge:
         if not query.words:
             return Result(question, None, problem="no_words")
         idfs = [word_idf(w, self.view) for w in query.words]
-        features = decision_features(query, ranked, view_idf=idfs)
+        features = decision_features(
+            query, ranked, view_idf=idfs, n_facts=self.view.n_facts
+        )
         confidence = self.decision.confidence(features)
-        explanation = _explain(query, ranked[0] if ranked else None, confidence, self.decision)
+        threshold = self.decision.threshold_for(self.view.n_facts)
+        explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)
         distinct = _distinct(ranked)
         facts = self.store.facts(c.fact_id for c in distinct[: alternatives + 1])
         hits = [Hit(facts[c.fact_id], round(c.score, 4)) for c in distinct if c.fact_id in facts]
-        if not hits or confidence < self.decision.threshold:
+        # A sentence that ties the asked noun to another country does not answer it.
+        clash = bool(distinct) and distinct[0].features.get("clash", 0.0) > 0
+        if not hits or confidence < threshold or clash:
             return Result(question, None, tuple(hits[:alternatives]), explanation)
         top = hits[0]
         named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
@@ -202,7 +207,7 @@ def _distinct(ranked: list[Candidate]) -> list[Candidate]:
 
 
 def _explain(
-    query: Query, top: Candidate | None, confidence: float, decision: Decision
+    query: Query, top: Candidate | None, confidence: float, threshold: float
 ) -> Explanation:
     matched = tuple(query.words[i].raw for i in sorted(top.matched)) if top else ()
     return Explanation(
@@ -212,5 +217,5 @@ def _explain(
         missing=tuple(w.raw for w in query.words if not w.present),
         answer_type=query.kind,
         confidence=round(confidence, 4),
-        threshold=decision.threshold,
+        threshold=round(threshold, 4),
     )
