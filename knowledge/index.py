@@ -7,12 +7,18 @@ another process's ingest is seen at the next question.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .analyze import sentence_terms
 from .store import Store
+
+# Postings one candidate look-up may read. A key held by a tenth of a million sentences
+# would make every question score a hundred thousand rows; stores under ~20,000 facts
+# never reach this, so there every key is looked up.
+MATCH_BUDGET = 20_000
 
 
 def typo_budget(length: int) -> int:
@@ -49,6 +55,24 @@ class IndexView:
             ).fetchone()
             cached = self._df[key] = row[0] if row else 0
         return cached
+
+    def match_keys(self, keys: Iterable[str], budget: int = MATCH_BUDGET) -> list[str]:
+        """The keys worth a full-text look-up: the rarest, while their postings fit `budget`.
+
+        The rarest key is always kept. A dropped (frequent) key still counts when the scorer
+        weighs the candidates; it only no longer brings in sentences that lack every rarer key.
+        Keys no fact holds are left out: they would find nothing.
+        """
+        chosen: list[str] = []
+        total = 0
+        for df, key in sorted((self.df(k), k) for k in keys):
+            if df == 0:
+                continue
+            if chosen and total + df > budget:
+                break
+            chosen.append(key)
+            total += df
+        return chosen
 
     def idf(self, key: str) -> float:
         """BM25's idf, floored so that a word in every sentence still counts a little."""
