@@ -30,8 +30,11 @@ def reply(kb: Knowledge, question: str) -> str:
     return render.plain_answer(kb.ask(question))
 
 
-def chat(kb: Knowledge, infile: TextIO = sys.stdin, outfile: TextIO = sys.stdout) -> int:
+def chat(kb: Knowledge, infile: TextIO | None = None, outfile: TextIO | None = None) -> int:
     """Answer one question per line until end of input; prompt only on a terminal."""
+    # Looked up at call time, so a redirected sys.stdin/sys.stdout is honoured.
+    infile = infile if infile is not None else sys.stdin
+    outfile = outfile if outfile is not None else sys.stdout
     interactive = infile.isatty()
     if interactive:
         print(WELCOME, file=outfile)

@@ -11,3 +11,7 @@ class IngestError(FaktabotError):
 
 class NotFoundError(FaktabotError):
     """No article or fact with that id."""
+
+
+class SchemaError(FaktabotError):
+    """The database was written by a newer faktabot (or is not a faktabot database)."""

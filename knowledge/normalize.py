@@ -35,19 +35,28 @@ class Token(NamedTuple):
 
 
 def fold(text: str) -> str:
-    """Lower-case and spell æ/ø/å as ae/oe/aa, and drop other accents."""
+    """Lower-case and spell æ/ø/å as ae/oe/aa, and drop other accents.
+
+    Compatibility forms are decomposed first ("ǽ" -> "æ" -> "ae"), so folding twice
+    changes nothing.
+    """
     text = text.casefold().translate(_FOLD)
     if text.isascii():
         return text
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    text = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return text.casefold().translate(_FOLD)
 
 
 def normalize_number(text: str) -> str:
-    """Write a number the one way the index knows: "32.000" -> "32000", "3,5" -> "3.5"."""
+    """Write a number the one way the index knows: "32.000" -> "32000", "3.5" -> "3,5".
+
+    Danish writes decimals with a comma; a comma is never read as a thousands separator,
+    so normalising twice changes nothing.
+    """
     if _THOUSANDS.match(text):
         return text.replace(".", "")
-    return text.replace(",", ".")
+    return text.replace(".", ",")
 
 
 def tokens(text: str) -> list[Token]:
@@ -60,9 +69,18 @@ def tokens(text: str) -> list[Token]:
         else:
             # "FN's" and "Hamas'" are the words FN and Hamas for matching.
             raw = raw.removesuffix("'s").rstrip("'")
-            norm = fold(raw)
+            # Some letters decompose to a letter and a mark ("Ŀ" -> "l·"): keep the letters.
+            norm = "".join(c for c in fold(raw) if c.isalnum() or c == "'")
         out.append(Token(raw, norm, m.start(), m.end()))
     return out
+
+
+def word_surfaces(text: str) -> list[str]:
+    """The words and numbers of `text` as written: what `tokens` reads, without the work.
+
+    For callers that analyse each distinct word once (`tokens(surface)[0]` gives its Token).
+    """
+    return _TOKEN.findall(text)
 
 
 def clean_question(text: str) -> str:

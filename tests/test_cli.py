@@ -294,11 +294,6 @@ def test_an_invalid_url_is_refused(run, tmp_path):
     assert code == 1 and "invalid url" in err
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="Store._migrate raises RuntimeError (not a FaktabotError) for a newer schema, "
-    "so the CLI prints a traceback instead of one line",
-)
 def test_a_database_from_a_newer_faktabot_is_a_clear_error(run, isolated):
     run("articles")
     sqlite_utils.Database(isolated).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
@@ -356,22 +351,8 @@ COMMAND_ARGS = {
     "remove": ["1"],
     "chat": [],
 }
-CHAT_STDIN = (
-    "bot.console.chat binds infile=sys.stdin and outfile=sys.stdout as default values "
-    "at import time, so `faktabot chat` ignores a replaced sys.stdin/sys.stdout"
-)
-
-
 @pytest.mark.parametrize("position", ["before", "after"])
-@pytest.mark.parametrize(
-    "command",
-    [
-        pytest.param(c, marks=pytest.mark.xfail(strict=False, reason=CHAT_STDIN))
-        if c == "chat"
-        else c
-        for c in sorted(COMMAND_ARGS)
-    ],
-)
+@pytest.mark.parametrize("command", sorted(COMMAND_ARGS))
 def test_db_option_is_respected_by_every_command(run, tmp_path, isolated, command, position):
     chosen = tmp_path / "sub" / "chosen.db"
     args = COMMAND_ARGS[command]
@@ -417,7 +398,6 @@ def test_run_without_a_token_says_so(run, isolated):
     assert "TELEGRAM_BOT_TOKEN" in err
 
 
-@pytest.mark.xfail(strict=False, reason=CHAT_STDIN)
 def test_chat_answers_piped_questions(run):
     code, out, _ = run("chat", stdin=f"{PENTAGON}\nHvordan bager man boller?\n")
     assert code == 0
