@@ -23,6 +23,7 @@ from .spans import find_span
 from .store import Store
 
 K1 = 0.9
+MINOR_WEIGHT = 0.3  # share of its idf a given name keeps next to a surname
 B = 0.4
 FIRST_PASS = ("bm25", "idf_cov", "cov", "pool", "title")
 TYPED = ("person", "time", "number", "place", "reason")
@@ -131,10 +132,9 @@ def word_weight(word: QueryWord, keys: set[str], parts: set[str]) -> float:
 def word_idf(word: QueryWord, view: IndexView) -> float:
     """A word's rarity: that of its own keys where the index has them."""
     own = [view.idf(k) for k, w in word.alternatives.items() if w == 1.0 and view.df(k)]
-    if own:
-        return max(own)
     seen = [view.idf(k) for k in word.alternatives if view.df(k)]
-    return max(seen) if seen else view.unseen_idf()
+    idf = max(own) if own else max(seen) if seen else view.unseen_idf()
+    return idf * MINOR_WEIGHT if word.minor else idf
 
 
 def soft_credit(word: QueryWord, norms: list[str], prefixes: set[str]) -> float:

@@ -40,6 +40,7 @@ class QueryWord:
     present: bool = False  # some key of it (or of a stand-in) is in the index
     scope: bool = False  # part of a time expression ("den 7. oktober", "i 2016", "mandag")
     position: int = 0  # index among all the question's words, stop words included
+    minor: bool = False  # a given name before a surname: worth little on its own
 
     def add(self, word_keys: tuple[str, ...], weight: float) -> None:
         for key in word_keys:
@@ -68,6 +69,7 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     words = [_word(t.raw, view) for _, t in content]
     for word, (position, _) in zip(words, content, strict=True):
         word.position = position
+    _mark_given_names(words, [text[t.start].isupper() for t in toks])
     for word, following in zip(words, [*words[1:], None], strict=False):
         word.scope = (
             is_time_word(word.raw)
@@ -78,6 +80,26 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     for word in words:
         word.present = _present(word, view)
     return Query(text, kind, words, [t.norm for t in toks])
+
+
+def _mark_given_names(words: list[QueryWord], capital: list[bool]) -> None:
+    """In a written full name ("Yoav Gallant") the given name counts for little.
+
+    A sentence that names the person by surname answers as well as one with the full
+    name, so the given name must not weigh as a second word to cover.
+    """
+    for prev, word in zip(words, words[1:], strict=False):
+        if (
+            word.position == prev.position + 1
+            and prev.position > 0
+            and capital[prev.position]
+            and capital[word.position]
+            and not word.number
+            and not prev.number
+            and not is_known(word.raw)
+            and not is_known(prev.raw)
+        ):
+            prev.minor = True
 
 
 def _word(raw: str, view: IndexView) -> QueryWord:

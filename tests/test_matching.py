@@ -48,16 +48,8 @@ PARAPHRASE = [
     ),
     ("Hvornår kommer Gallant til USA?", ("separat besøg", "tirsdag")),
     ("Hvorfor er USA frustreret over Netanyahu?", "antallet af dræbte civile"),
-    known_gap(
-        "Hvornår tog Hamas gidslerne?",
-        "Gidslerne blev taget",
-        "active voice of 'Gidslerne blev taget ... 7. oktober': declined",
-    ),
-    known_gap(
-        "Hvem skal Yoav Gallant mødes med?",
-        ("Jake Sullivan", "Lloyd Austin"),
-        "answers the 'separat besøg ... Yoav Gallant' sentence, which names no one he meets",
-    ),
+    ("Hvornår tog Hamas gidslerne?", "Gidslerne blev taget"),
+    ("Hvem skal Yoav Gallant mødes med?", ("Jake Sullivan", "Lloyd Austin")),
     known_gap(
         "Hvor er gidslerne?",
         ("omkring 130 gidsler", "gidslerne i Gaza"),
@@ -78,7 +70,8 @@ SYNONYM = [
     known_gap(
         "Hvor mange mennesker omkom i Gaza?",
         "mere end 32.000",
-        "omkom -> dræbt plus Gaza should find the 32.000 sentence; declined",
+        "omkom -> dræbt plus Gaza should find the 32.000 sentence; 'mennesker' ~ 'personer'"
+        " pulls in the 1160 sentence instead",
     ),
 ]
 
