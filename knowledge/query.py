@@ -7,6 +7,7 @@ correction, compound parts and general synonyms (each worth a little less).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 from .index import IndexView
@@ -88,7 +89,7 @@ def _mark_given_names(words: list[QueryWord], capital: list[bool]) -> None:
     A sentence that names the person by surname answers as well as one with the full
     name, so the given name must not weigh as a second word to cover.
     """
-    for prev, word in zip(words, words[1:], strict=False):
+    for prev, word in itertools.pairwise(words):
         if (
             word.position == prev.position + 1
             and prev.position > 0
