@@ -54,10 +54,10 @@ def question_phrases() -> tuple[tuple[tuple[str, ...], frozenset[int], str], ...
 def answer_type(words: list[str]) -> tuple[str | None, frozenset[int]]:
     """The answer type asked for by the question words, and the positions they take up.
 
-    Danish puts the question word first, but a question may start with "og" or "men",
-    so the first three positions are tried.
+    Danish puts the question word first, but a question may open with other words
+    ("kan du sige mig, hvor mange ..."), so the earliest question phrase counts.
     """
-    for offset in range(min(3, len(words))):
+    for offset in range(len(words)):
         for phrase, kept, kind in question_phrases():
             if tuple(words[offset : offset + len(phrase)]) == phrase:
                 used = {offset + i for i in range(len(phrase)) if i not in kept}

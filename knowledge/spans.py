@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .lexicon import DATA, read_lines
+from .lexicon import DATA, is_known, read_lines, stopwords
 from .normalize import fold
 
 _NUMBER = re.compile(
@@ -26,17 +26,26 @@ _NUMBER_WORD = re.compile(rf"\b(?:{_NUMBER_WORDS})\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:1[5-9]|20)\d\d\b")
 _CLOCK = re.compile(r"\bkl\. ?\d{1,2}(?:[.:]\d\d)?")
 _DAY_MONTH = re.compile(r"\b\d{1,2}\. ?[a-zæøå]+(?: \d{4})?")
+_WORD = r"(?:[A-ZÆØÅ][\w’'-]*[a-zæøå]|[A-ZÆØÅ]{2,})"
+_INITIALS = r"(?:[A-ZÆØÅ]\.[ ]?)+"  # "J. F. ", "H.C. "
+_PARTICLE = r"(?:af|de|van|von|der|den|bin|al|la|le|du|da|di|ter)"
 _NAME = re.compile(
-    r"(?<![\w.])(?:[A-ZÆØÅ][\w’'-]*[a-zæøå]|[A-ZÆØÅ]{2,}|[A-ZÆØÅ]\.)"
-    r"(?:[ -](?:(?:af|de|van|von|der|den|bin|al)[ -])?(?:[A-ZÆØÅ][\w’'-]*[a-zæøå]|[A-ZÆØÅ]\.))*"
+    rf"(?<![\w.])(?:{_INITIALS}{_WORD}|{_WORD})"
+    rf"(?:[ -](?:{_PARTICLE}[ -])*(?:{_INITIALS})?{_WORD})*"
 )
 _PLACE = re.compile(r"\b(?:i|på|fra|ved|til|nær) ((?:[A-ZÆØÅ][\w’'-]+)(?: [A-ZÆØÅ][\w’'-]+)*)")
 
 
 @cache
-def _time_pattern() -> re.Pattern[str]:
-    words = sorted(read_lines(DATA / "time_words.txt"), key=len, reverse=True)
-    return re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+def _time_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Exact time words ("mandag", "oktober") and vague ones ("tidligere"), marked "~"."""
+    lines = read_lines(DATA / "time_words.txt")
+    exact = sorted((w for w in lines if not w.startswith("~")), key=len, reverse=True)
+    vague = sorted((w[1:] for w in lines if w.startswith("~")), key=len, reverse=True)
+    return tuple(  # type: ignore[return-value]
+        re.compile(r"\b(?:" + "|".join(map(re.escape, words)) + r")\b", re.IGNORECASE)
+        for words in (exact, vague)
+    )
 
 
 @cache
@@ -64,7 +73,9 @@ def find_span(sentence: str, kind: str | None, *, avoid: set[str] = frozenset())
 
 
 def _all_named(text: str, avoid: set[str]) -> bool:
+    """Whether the question already named every content word of this span."""
     words = [fold(w) for w in re.findall(r"\w+", text)]
+    words = [w for w in words if w not in stopwords()]
     return bool(words) and all(w in avoid for w in words)
 
 
@@ -75,16 +86,19 @@ def _numbers(sentence: str) -> list[Span]:
 
 
 def _times(sentence: str) -> list[Span]:
+    exact, vague = _time_patterns()
     found = [m.span() for m in _CLOCK.finditer(sentence)]
     found += [m.span() for m in _DAY_MONTH.finditer(sentence) if _is_month_date(m.group())]
-    found += [m.span() for m in _time_pattern().finditer(sentence)]
+    found += [m.span() for m in exact.finditer(sentence)]
     found += [m.span() for m in _YEAR.finditer(sentence)]
-    return _outermost(found)
+    # A vague word ("tidligere") only when nothing exact is there.
+    return _outermost(found) + _outermost([m.span() for m in vague.finditer(sentence)])
 
 
 @cache
 def _time_words() -> frozenset[str]:
-    return frozenset(w.lower() for w in read_lines(DATA / "time_words.txt") if " " not in w)
+    words = read_lines(DATA / "time_words.txt")
+    return frozenset(w.lower() for w in words if " " not in w and not w.startswith("~"))
 
 
 def is_time_word(word: str) -> bool:
@@ -98,17 +112,19 @@ def _is_month_date(text: str) -> bool:
 
 
 def _names(sentence: str) -> list[Span]:
-    spans = []
+    spans, first = [], []
     for m in _NAME.finditer(sentence):
         start, end = m.span()
         text = m.group()
-        # The first word of a sentence is capitalised anyway; keep it only as part of a
-        # longer name or when it is the only candidate left.
+        # The first word of a sentence is capitalised anyway: a single word there counts
+        # only when it is no ordinary Danish word ("Kirby siger", not "Gidslerne blev").
         if start == 0 and " " not in text:
+            if not is_known(text.lower()):
+                first.append((start, end))
             continue
         spans.append((start, end))
     # Names of several words ("Lloyd Austin") before single ones ("USA").
-    return sorted(spans, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0]))
+    return sorted(spans, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0])) + first
 
 
 def _reasons(sentence: str) -> list[Span]:
