@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-scale clean
 
 $(BIN)/faktabot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ test: $(BIN)/faktabot
 
 bench: $(BIN)/faktabot
 	$(BIN)/python bench/squad.py
+
+# Scale benchmark (real, 100k, 1M sentences; ~15 min); `bench/run --quick` for 100k only.
+bench-scale: $(BIN)/faktabot
+	$(BIN)/pip install --quiet -e '.[bench]'
+	PYTHON=$(BIN)/python bench/run
 
 clean:
 	rm -rf $(VENV) build *.egg-info

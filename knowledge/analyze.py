@@ -2,33 +2,56 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 from .lexicon import compound_parts, keys, stopwords
-from .normalize import tokens
+from .normalize import tokens, word_surfaces
 
 
 class SentenceTerms(NamedTuple):
     terms: str  # space-separated keys of each content word, in order
     parts: str  # keys of compound parts, which count for less
     words: dict[str, str]  # folded surface form -> surface form, for typo correction
+    norm: str = ""  # every word folded, single-spaced: `normalize_text` of the sentence
+
+
+class _Word(NamedTuple):
+    """What one written word contributes to a sentence's terms."""
+
+    norm: str  # folded
+    content: bool  # not a stop word
+    keys: str  # "|"-joined index keys
+    parts: tuple[str, ...]  # keys of its compound parts
+    typo_form: str | None  # the form the typo list keeps; None for numbers
+
+
+@lru_cache(maxsize=200_000)
+def _word(surface: str) -> _Word:
+    """One written word, analysed once: news repeats its words, so ingest mostly hits this cache."""
+    tok = tokens(surface)[0]
+    if tok.norm in stopwords():
+        return _Word(tok.norm, False, "", (), None)
+    typo_form = None if tok.raw[0].isdigit() else tok.raw
+    return _Word(tok.norm, True, "|".join(keys(tok.raw)), compound_parts(tok.raw), typo_form)
 
 
 def sentence_terms(text: str) -> SentenceTerms:
     """Keys of every content word of a sentence, as the FTS index and the scorer read them."""
-    stop = stopwords()
     terms: list[str] = []
     parts: list[str] = []
+    norms: list[str] = []
     words: dict[str, str] = {}
-    for tok in tokens(text):
-        if tok.norm in stop:
+    for surface in word_surfaces(text):
+        word = _word(surface)
+        norms.append(word.norm)
+        if not word.content:
             continue
-        word_keys = keys(tok.raw)
-        terms.append("|".join(word_keys))
-        parts.extend(compound_parts(tok.raw))
-        if not tok.raw[0].isdigit():
-            words.setdefault(tok.norm, tok.raw)
-    return SentenceTerms(" ".join(terms), " ".join(dict.fromkeys(parts)), words)
+        terms.append(word.keys)
+        parts.extend(word.parts)
+        if word.typo_form is not None:
+            words.setdefault(word.norm, word.typo_form)
+    return SentenceTerms(" ".join(terms), " ".join(dict.fromkeys(parts)), words, " ".join(norms))
 
 
 def split_terms(terms: str) -> list[tuple[str, ...]]:

@@ -15,10 +15,11 @@ from rapidfuzz.distance import OSA
 from .analyze import sentence_terms
 from .store import Store
 
-# Postings one candidate look-up may read. A key held by a tenth of a million sentences
-# would make every question score a hundred thousand rows; stores under ~20,000 facts
-# never reach this, so there every key is looked up.
-MATCH_BUDGET = 20_000
+# Postings of the keys that may bring candidates in. Scoring a row costs FTS5 about a
+# microsecond, and a key held by a tenth of a million sentences would make every question
+# score a hundred thousand of them. Questions on stores of a few thousand facts stay far
+# under this (SQuAD-da: at most 2,300), so there every key brings candidates in.
+MATCH_BUDGET = 8_000
 
 
 def typo_budget(length: int) -> int:
@@ -34,12 +35,7 @@ class IndexView:
     def __init__(self, store: Store) -> None:
         self.store = store
         self.version = store.version()
-        db = store.db
-        self.n_facts = db.execute("SELECT count(*) FROM facts").fetchone()[0]
-        total = db.execute(
-            "SELECT coalesce(sum(length(terms) - length(replace(terms, ' ', '')) + 1), 0)"
-            " FROM facts WHERE terms != ''"
-        ).fetchone()[0]
+        self.n_facts, total = store.fact_stats()
         self.avg_len = total / self.n_facts if self.n_facts else 1.0
         self._df: dict[str, int] = {}
         self._words_by_len: dict[int, list[str]] | None = None
@@ -56,13 +52,14 @@ class IndexView:
             cached = self._df[key] = row[0] if row else 0
         return cached
 
-    def match_keys(self, keys: Iterable[str], budget: int = MATCH_BUDGET) -> list[str]:
-        """The keys worth a full-text look-up: the rarest, while their postings fit `budget`.
+    def match_keys(self, keys: Iterable[str], budget: int | None = None) -> list[str]:
+        """The keys that may bring candidates in: the rarest, while their postings fit `budget`.
 
-        The rarest key is always kept. A dropped (frequent) key still counts when the scorer
-        weighs the candidates; it only no longer brings in sentences that lack every rarer key.
-        Keys no fact holds are left out: they would find nothing.
+        The rarest key is always kept. A frequent key left out still ranks the candidates
+        (see `match.candidates`) and still counts in the scorer; it only no longer brings
+        in sentences that lack every rarer key. Keys no fact holds are left out.
         """
+        budget = MATCH_BUDGET if budget is None else budget
         chosen: list[str] = []
         total = 0
         for df, key in sorted((self.df(k), k) for k in keys):

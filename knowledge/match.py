@@ -87,18 +87,28 @@ def candidates(
 ) -> list[Candidate]:
     """Facts that share at least one key with the question, best BM25 first.
 
-    Given the view, only the rarer keys are looked up (`IndexView.match_keys`), so a
-    question's cost stays bounded in a large archive. FTS5 picks the best `limit` rows
-    before the join: only those are read from `facts`.
+    FTS5 scores every row a key brings in, so in a large archive frequent keys cost most
+    of a question's time. Given the view, a row must hold one of the rarer keys
+    (`IndexView.match_keys`): "(rare OR ...) AND (every key OR ...)" keeps the frequent
+    keys in the BM25 rank of those rows without scoring all the rows they alone hold.
+    FTS5 picks the best `limit` rows before the join, so only those are read from `facts`.
     """
-    keys = query.keys() if view is None else view.match_keys(query.keys())
-    if not keys:
+    keys = query.keys()
+    if view is None:
+        match = fts_query(query) if keys else ""
+    else:
+        present = [k for k in keys if view.df(k)]
+        rare = view.match_keys(present)
+        match = fts_query(query, rare) if rare else ""
+        if len(rare) < len(present):
+            match = f"({match}) AND ({fts_query(query, present)})"
+    if not match:
         return []
     rows = store.db.execute(
         f"SELECT {_COLUMNS} FROM (SELECT rowid AS id, bm25(facts_fts, 1.0, 0.5) AS score"
         " FROM facts_fts WHERE facts_fts MATCH ? ORDER BY score LIMIT ?) AS top"
         " JOIN facts f ON f.id = top.id ORDER BY top.score, top.id",
-        [fts_query(query, keys), limit],
+        [match, limit],
     ).fetchall()
     return [Candidate.from_row(row) for row in rows]
 

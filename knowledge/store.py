@@ -10,6 +10,7 @@ import bisect
 import hashlib
 import os
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +19,18 @@ import platformdirs
 import sqlite_utils
 
 from .analyze import sentence_terms
-from .errors import NotFoundError
+from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
-from .normalize import normalize_text
 from .parse import parse_text
 from .segment import split_sentences
 
 SCHEMA_VERSION = 2
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+BATCH_SENTENCES = 2000  # sentences per transaction when ingesting many articles
+_FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts'
+_NINE = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS facts_stage ({_FACT_COLUMNS})"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -135,6 +139,16 @@ def derive_title(text: str, *, words: int = 8) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class _Prepared:
+    """An article split and analysed, ready to insert (no rows: its text is already stored)."""
+
+    item: ArticleInput
+    digest: str
+    rows: list[tuple]  # the facts columns after article_id
+    words: list[dict[str, str]]  # per sentence: folded word -> surface form
+
+
+@dataclass(frozen=True, slots=True)
 class IngestResult:
     article: Article
     added: bool  # False when the same text was already stored
@@ -168,7 +182,10 @@ class Store:
         """Create or upgrade the schema; True when the database was new."""
         version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
-            raise RuntimeError(f"database schema {version} is newer than this faktabot")
+            raise SchemaError(
+                f"database schema {version} is newer than this faktabot ({SCHEMA_VERSION});"
+                " upgrade faktabot"
+            )
         if version == SCHEMA_VERSION:
             return False
         with self.db.atomic():
@@ -185,64 +202,106 @@ class Store:
 
     def add(self, item: ArticleInput) -> IngestResult:
         """Store one article and its facts in one transaction; the same text twice is a no-op."""
-        digest = content_hash(item.text)
-        existing = self.db.execute("SELECT id FROM articles WHERE hash = ?", [digest]).fetchone()
-        if existing:
-            return IngestResult(self.article(existing[0]), added=False)
-        spans = split_sentences(item.text)
-        with self.db.atomic():
-            cur = self.db.execute(
-                "INSERT INTO articles (title, date, url, hash, text) VALUES (?, ?, ?, ?, ?)",
-                [item.title or derive_title(item.text), item.date, item.url, digest, item.text],
-            )
-            article_id = cur.lastrowid
-            rows, vocabulary = [], {}
-            breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(item.text)]
-            for position, (start, end) in enumerate(spans):
-                sentence = item.text[start:end]
-                analysed = sentence_terms(sentence)
-                for norm, raw in analysed.words.items():
-                    entry = vocabulary.setdefault(norm, [raw, 0])
-                    entry[1] += 1
-                rows.append(
-                    (
-                        article_id,
-                        position,
-                        bisect.bisect(breaks, start),
-                        start,
-                        end,
-                        sentence,
-                        normalize_text(sentence),
-                        analysed.terms,
-                        analysed.parts,
-                    )
-                )
-            self.db.conn.executemany(
-                "INSERT INTO facts"
-                ' (article_id, position, paragraph, start, "end", text, norm, terms, parts)'
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            self.db.conn.executemany(
-                "INSERT INTO words (norm, raw, df) VALUES (?, ?, ?)"
-                " ON CONFLICT(norm) DO UPDATE SET df = df + excluded.df",
-                [(norm, raw, df) for norm, (raw, df) in vocabulary.items()],
-            )
-        return IngestResult(self.article(article_id), added=True)
+        return self._write([self._prepare(item)])[0]
 
     def add_many(self, items: Iterable[ArticleInput]) -> Iterator[IngestResult]:
-        """Store articles one transaction each, yielding as they land."""
+        """Store articles in transactions of about BATCH_SENTENCES sentences, yielding as they land.
+
+        A transaction holds whole articles, so a reader never sees half of one; few large
+        transactions let SQLite and FTS5 write big index segments instead of many tiny ones.
+        """
+        batch: list[_Prepared] = []
+        size = 0
         for item in items:
-            yield self.add(item)
+            prepared = self._prepare(item)
+            batch.append(prepared)
+            size += len(prepared.rows)
+            if size >= BATCH_SENTENCES:
+                yield from self._write(batch)
+                batch, size = [], 0
+        if batch:
+            yield from self._write(batch)
+
+    def _prepare(self, item: ArticleInput) -> _Prepared:
+        """Split and analyse an article (outside any transaction); skip a known text early."""
+        digest = content_hash(item.text)
+        if self.db.execute("SELECT 1 FROM articles WHERE hash = ?", [digest]).fetchone():
+            return _Prepared(item, digest, [], [])
+        rows, words = [], []
+        breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(item.text)]
+        for position, (start, end) in enumerate(split_sentences(item.text)):
+            sentence = item.text[start:end]
+            analysed = sentence_terms(sentence)
+            words.append(analysed.words)
+            paragraph = bisect.bisect(breaks, start)
+            terms, parts = analysed.terms, analysed.parts
+            rows.append((position, paragraph, start, end, sentence, analysed.norm, terms, parts))
+        return _Prepared(item, digest, rows, words)
+
+    def _write(self, batch: list[_Prepared]) -> list[IngestResult]:
+        """Insert prepared articles in one transaction; texts already stored are no-ops.
+
+        Facts go through a temporary staging table and into `facts` with one INSERT ...
+        SELECT: the FTS trigger then runs inside one statement, and FTS5 flushes its pending
+        terms once per statement instead of once per row (several times faster).
+        """
+        added: list[tuple[Article | int, bool]] = []
+        conn = self.db.conn
+        with self.db.atomic():
+            conn.execute(_STAGE)
+            stats = self._stored_stats()
+            staged: list[tuple] = []
+            words: list[dict[str, str]] = []
+            for p in batch:
+                row = conn.execute("SELECT id FROM articles WHERE hash = ?", [p.digest]).fetchone()
+                if row:  # stored before, or earlier in this batch
+                    added.append((row[0], False))
+                    continue
+                item = p.item
+                title = item.title or derive_title(item.text)
+                article_id = conn.execute(
+                    "INSERT INTO articles (title, date, url, hash, text) VALUES (?, ?, ?, ?, ?)",
+                    [title, item.date, item.url, p.digest, item.text],
+                ).lastrowid
+                staged.extend((article_id, *r) for r in p.rows)
+                words.extend(p.words)
+                added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))
+            if staged:
+                conn.executemany(f"INSERT INTO temp.facts_stage ({_FACT_COLUMNS})" + _NINE, staged)
+                conn.execute(
+                    f"INSERT INTO facts ({_FACT_COLUMNS})"
+                    f" SELECT {_FACT_COLUMNS} FROM temp.facts_stage ORDER BY rowid"
+                )
+                conn.execute("DELETE FROM temp.facts_stage")
+                self._save_stats(stats, len(staged), sum(_word_count(r[7]) for r in staged))
+            df: Counter[str] = Counter()
+            for sentence_words in words:
+                df.update(sentence_words.keys())
+            first: dict[str, str] = {}
+            for sentence_words in reversed(words):  # the first surface form seen wins
+                first.update(sentence_words)
+            conn.executemany(
+                "INSERT INTO words (norm, raw, df) VALUES (?, ?, ?)"
+                " ON CONFLICT(norm) DO UPDATE SET df = df + excluded.df",
+                [(norm, first[norm], n) for norm, n in df.items()],
+            )
+        return [
+            IngestResult(a if isinstance(a, Article) else self.article(a), added=new)
+            for a, new in added
+        ]
 
     def remove(self, article_id: int) -> Article:
         """Delete an article with its facts and their words."""
         article = self.article(article_id)
         with self.db.atomic():
+            stats = self._stored_stats()
             counts: dict[str, int] = {}
-            for (text,) in self.db.execute(
-                "SELECT text FROM facts WHERE article_id = ?", [article_id]
+            facts = words = 0
+            for text, terms in self.db.execute(
+                "SELECT text, terms FROM facts WHERE article_id = ?", [article_id]
             ):
+                facts += 1
+                words += _word_count(terms)
                 for norm in sentence_terms(text).words:
                     counts[norm] = counts.get(norm, 0) + 1
             self.db.execute("DELETE FROM facts WHERE article_id = ?", [article_id])
@@ -252,7 +311,49 @@ class Store:
                 [(df, norm) for norm, df in counts.items()],
             )
             self.db.execute("DELETE FROM words WHERE df <= 0")
+            self._save_stats(stats, -facts, -words)
         return article
+
+    # -- statistics ----------------------------------------------------------
+
+    def fact_stats(self) -> tuple[int, int]:
+        """How many facts there are, and how many content words they hold in all.
+
+        BM25 wants the average sentence length, and counting it reads every fact (seconds
+        at a million), so each write keeps the totals in `meta`, tagged with the content
+        version they belong to. Missing or stale totals (a database written by an older
+        faktabot) are counted afresh.
+        """
+        stats = self._stored_stats()
+        return stats if stats is not None else self._count_stats()
+
+    def _stored_stats(self) -> tuple[int, int] | None:
+        version, stored = self.db.execute(
+            "SELECT (SELECT value FROM meta WHERE key = 'content_version'),"
+            " (SELECT value FROM meta WHERE key = 'fact_stats')"
+        ).fetchone()
+        if stored is None:
+            return None
+        at, facts, words = stored.split()
+        return (int(facts), int(words)) if at == str(version) else None
+
+    def _count_stats(self) -> tuple[int, int]:
+        facts, words = self.db.execute(
+            "SELECT count(*), coalesce(sum(CASE WHEN terms = '' THEN 0 ELSE"
+            " length(terms) - length(replace(terms, ' ', '')) + 1 END), 0) FROM facts"
+        ).fetchone()
+        return facts, words
+
+    def _save_stats(self, before: tuple[int, int] | None, facts: int, words: int) -> None:
+        """Within a write: the totals after adding `facts` and `words` (negative: removed)."""
+        stats = (before[0] + facts, before[1] + words) if before else self._count_stats()
+        (version,) = self.db.execute(
+            "SELECT value FROM meta WHERE key = 'content_version'"
+        ).fetchone()
+        self.db.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('fact_stats', ?)",
+            [f"{version} {stats[0]} {stats[1]}"],
+        )
 
     # -- reading -------------------------------------------------------------
 
@@ -308,6 +409,11 @@ class Store:
             "facts": one("SELECT count(*) FROM facts").fetchone()[0],
             "words": one("SELECT count(*) FROM words").fetchone()[0],
         }
+
+
+def _word_count(terms: str) -> int:
+    """Content words of a fact, from its stored terms (one space-separated group each)."""
+    return terms.count(" ") + 1 if terms else 0
 
 
 def _statements(script: str) -> list[str]:

@@ -1,0 +1,149 @@
+"""Tests for the paths that keep faktabot fast on a large archive: batched ingest, the
+stored fact totals behind BM25's average length, the per-word analysis cache and the
+postings budget of the candidate look-up."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from knowledge import ArticleInput, Knowledge, Store
+from knowledge.analyze import sentence_terms
+from knowledge.index import IndexView
+from knowledge.match import candidates
+from knowledge.normalize import normalize_text, tokens
+from knowledge.query import analyse
+from knowledge.store import BATCH_SENTENCES
+
+ZOO = "Københavns Zoo har fået en ny elefant. Den hedder Bent.\n\nBent spiser 150 kilo hø."
+
+
+def article(i: int, sentences: int = 3) -> ArticleInput:
+    body = " ".join(f"Artikel {i} siger sætning nummer {j} om havnen." for j in range(sentences))
+    return ArticleInput(body, title=f"Nummer {i}")
+
+
+def test_many_articles_land_whole_with_their_facts_in_order():
+    store = Store.open(":memory:", seed=False)
+    items = [article(i, sentences=7) for i in range(BATCH_SENTENCES // 7 + 5)]  # two batches
+    results = list(store.add_many(items))
+    assert [r.added for r in results] == [True] * len(items)
+    assert [r.article.facts for r in results] == [7] * len(items)
+    rows = store.db.execute("SELECT id, article_id, position FROM facts ORDER BY id").fetchall()
+    # Facts of an article are consecutive ids in sentence order (the matcher relies on it).
+    ids = {r.article.id: [] for r in results}
+    for fid, aid, position in rows:
+        ids[aid].append((fid, position))
+    for facts in ids.values():
+        assert [p for _, p in facts] == list(range(7))
+        assert [f for f, _ in facts] == list(range(facts[0][0], facts[0][0] + 7))
+    store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+
+
+def test_the_same_text_twice_in_one_batch_is_stored_once():
+    store = Store.open(":memory:", seed=False)
+    first, again = list(store.add_many([ArticleInput(ZOO), ArticleInput(ZOO.upper())]))
+    assert first.added and not again.added
+    assert again.article.id == first.article.id
+    assert store.counts()["articles"] == 1
+
+
+def test_words_count_the_sentences_that_hold_them_across_a_batch():
+    store = Store.open(":memory:", seed=False)
+    list(store.add_many([ArticleInput(ZOO), article(1), article(2)]))
+    df = dict(store.db.execute("SELECT norm, df FROM words").fetchall())
+    assert df["bent"] == 2  # two sentences of the zoo article
+    assert df["havnen"] == 6  # every sentence of both other articles
+    raw = dict(store.db.execute("SELECT norm, raw FROM words").fetchall())
+    assert raw["koebenhavns"] == "københavns"
+
+
+def test_stored_totals_follow_adds_and_removals(tmp_path):
+    kb = Knowledge.open(tmp_path / "k.db")
+    store = kb.store
+    assert store.fact_stats() == store._count_stats()
+    added = list(kb.ingest([ArticleInput(ZOO), article(1), article(2, sentences=40)]))
+    assert store._stored_stats() == store._count_stats()
+    kb.remove(added[0].article.id)
+    assert store._stored_stats() == store._count_stats()
+    facts, words = store.fact_stats()
+    assert facts == store.counts()["facts"] and words > facts
+
+
+def test_totals_from_another_writer_are_counted_afresh(tmp_path):
+    """A write that does not keep the totals (an older faktabot) must not leave them stale."""
+    store = Store.open(tmp_path / "k.db")
+    store.db.execute("DELETE FROM facts WHERE position > 2")
+    store.db.execute("UPDATE articles SET title = 'Ny titel'")  # moves the content version
+    assert store._stored_stats() is None
+    assert store.fact_stats() == store._count_stats() == (3, store._count_stats()[1])
+
+
+def test_the_index_view_reads_the_stored_totals(tmp_path):
+    kb = Knowledge.open(tmp_path / "k.db")
+    list(kb.ingest([article(i) for i in range(5)]))
+    view = IndexView(kb.store)
+    facts, words = kb.store._count_stats()
+    assert view.n_facts == facts
+    assert view.avg_len == pytest.approx(words / facts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_sentence_terms_norm_is_normalize_text(text):
+    assert sentence_terms(text).norm == normalize_text(text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["FN's", "Hamas'", "32.000", "3,5", "rock'n'roll", "og", "dræbt", "Ærø"]),
+        max_size=12,
+    )
+)
+def test_cached_word_analysis_matches_the_sentence_tokens(words):
+    text = " ".join(words)
+    analysed = sentence_terms(text)
+    assert analysed.norm.split() == [t.norm for t in tokens(text)]
+
+
+def test_frequent_keys_are_left_out_of_the_lookup_but_the_rarest_stays():
+    store = Store.open(":memory:", seed=False)
+    common = [ArticleInput(f"Havnen i {n} fik besøg af turister.") for n in range(60)]
+    list(store.add_many([*common, ArticleInput("Elefanten Bent fik besøg i havnen.")]))
+    kb = Knowledge(store)
+    view = kb.view
+    query = analyse("Hvem fik besøg i havnen af elefanten?", view, kb.synonyms)
+    keys = view.match_keys(query.keys(), budget=10)
+    assert keys and all(view.df(k) <= 1 for k in keys)  # only the elephant's keys
+    assert view.match_keys(query.keys(), budget=1) == keys[:1]
+    every = query.keys()
+    assert set(view.match_keys(every, budget=10**6)) == {k for k in every if view.df(k)}
+
+
+def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
+    store = Store.open(":memory:", seed=False)
+    common = [ArticleInput(f"Havnen i {n} fik besøg af turister.") for n in range(60)]
+    elephants = [ArticleInput("Elefanten Bent sov."), ArticleInput("Elefanten fik besøg i havnen.")]
+    other = [ArticleInput(f"Vejret var fint på dag {n}.") for n in range(600)]
+    list(store.add_many([*common, *elephants, *other]))
+    kb = Knowledge(store)
+    query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
+    everything = candidates(store, query, limit=100, view=kb.view)
+    assert len(everything) == 62
+    monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 10)
+    found = candidates(store, query, limit=100, view=kb.view)
+    # Only sentences with the rare key come in; the frequent ones still order them.
+    assert [c.text for c in found] == ["Elefanten fik besøg i havnen.", "Elefanten Bent sov."]
+
+
+def test_a_small_store_looks_up_every_key():
+    kb = Knowledge(Store.open(":memory:"))
+    view = kb.view
+    query = analyse("Hvem er talsmand for Pentagon?", view, kb.synonyms)
+    every = query.keys()
+    assert set(view.match_keys(every)) == {k for k in every if view.df(k)}
+    with_view = candidates(kb.store, query, limit=100, view=view)
+    without = candidates(kb.store, query, limit=100)
+    assert [c.fact_id for c in with_view] == [c.fact_id for c in without]
