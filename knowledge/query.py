@@ -42,6 +42,7 @@ class QueryWord:
     scope: bool = False  # part of a time expression ("den 7. oktober", "i 2016", "mandag")
     position: int = 0  # index among all the question's words, stop words included
     minor: bool = False  # a given name before a surname: worth little on its own
+    keyset: frozenset[str] = frozenset()  # the alternatives' keys, fixed once analysed
 
     def add(self, word_keys: tuple[str, ...], weight: float) -> None:
         for key in word_keys:
@@ -80,6 +81,7 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     _add_synonyms(words, synonyms)
     for word in words:
         word.present = _present(word, view)
+        word.keyset = frozenset(word.alternatives)
     return Query(text, kind, words, [t.norm for t in toks])
 
 
