@@ -7,7 +7,8 @@ another process's ingest is seen at the next question.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -20,6 +21,10 @@ from .store import Store
 # score a hundred thousand of them. Questions on stores of a few thousand facts stay far
 # under this (SQuAD-da: at most 2,300), so there every key brings candidates in.
 MATCH_BUDGET = 8_000
+
+
+PARSED_CACHE = 100_000  # parsed fact rows kept between questions
+T = TypeVar("T")
 
 
 def typo_budget(length: int) -> int:
@@ -41,6 +46,7 @@ class IndexView:
         self._words_by_len: dict[int, list[str]] | None = None
         self._word_df: dict[str, tuple[str, int]] = {}
         self._title_keys: dict[int, frozenset[str]] = {}
+        self._parsed: dict[int, tuple] = {}
 
     def df(self, key: str) -> int:
         """How many facts hold this key, in their words or their compound parts."""
@@ -78,6 +84,15 @@ class IndexView:
 
     def unseen_idf(self) -> float:
         return math.log(1 + (self.n_facts + 0.5) / 0.5)
+
+    def parsed(self, fact_id: int, row: tuple, parse: Callable[[tuple], T]) -> T:
+        """A fact row parsed once per store version; questions keep meeting the same facts."""
+        found = self._parsed.get(fact_id)
+        if found is None:
+            if len(self._parsed) >= PARSED_CACHE:
+                self._parsed.clear()
+            found = self._parsed[fact_id] = parse(row)
+        return found
 
     def title_keys(self, article_ids: set[int]) -> dict[int, frozenset[str]]:
         """Search keys of the titles of these articles (a title names the topic)."""

@@ -11,7 +11,6 @@ whether the sentence holds the kind of answer asked for.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz, process
 
@@ -51,30 +50,70 @@ RANK_WEIGHTS = {
 _COLUMNS = "f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts"
 
 
-@dataclass
 class Candidate:
-    fact_id: int
-    article_id: int
-    position: int
-    paragraph: int
-    text: str
-    norm: str
-    terms: str  # as stored: one "|"-joined group of keys per content word
-    parts: set[str]
-    keys: set[str] = field(default_factory=set)
-    length: int = 0  # content words
-    features: dict[str, float] = field(default_factory=dict)
-    matched: dict[int, float] = field(default_factory=dict)  # query word index -> weight
-    score: float = 0.0
+    """A sentence being scored for one question: its stored data and what the scorer found."""
 
-    def __post_init__(self) -> None:
-        self.keys = set(self.terms.replace("|", " ").split())
-        self.length = self.terms.count(" ") + 1 if self.terms else 0
+    __slots__ = (
+        "article_id",
+        "fact_id",
+        "features",
+        "keys",
+        "length",
+        "matched",
+        "norm",
+        "paragraph",
+        "parts",
+        "position",
+        "score",
+        "terms",
+        "text",
+    )
+
+    def __init__(self, parsed: Parsed) -> None:
+        (
+            self.fact_id,
+            self.article_id,
+            self.position,
+            self.paragraph,
+            self.text,
+            self.norm,
+            self.terms,
+            self.parts,
+            self.keys,
+            self.length,
+        ) = parsed
+        self.features: dict[str, float] = {}
+        self.matched: dict[int, float] = {}  # query word index -> weight
+        self.score = 0.0
 
     @classmethod
-    def from_row(cls, row: tuple) -> Candidate:
-        fid, aid, position, paragraph, text, norm, terms, parts = row
-        return cls(fid, aid, position, paragraph, text, norm, terms, set(parts.split()))
+    def from_row(cls, row: tuple, view: IndexView | None = None) -> Candidate:
+        """A candidate from a `_COLUMNS` row; the view keeps the parsed row for next time."""
+        if view is None:
+            return cls(parse_row(row))
+        return cls(view.parsed(row[0], row, parse_row))
+
+
+# What a stored fact row parses to once: ids, texts, its key sets and its length.
+Parsed = tuple[int, int, int, int, str, str, str, frozenset[str], frozenset[str], int]
+
+
+def parse_row(row: tuple) -> Parsed:
+    fid, aid, position, paragraph, text, norm, terms, parts = row
+    keys = frozenset(terms.replace("|", " ").split())
+    length = terms.count(" ") + 1 if terms else 0
+    return (
+        fid,
+        aid,
+        position,
+        paragraph,
+        text,
+        norm,
+        terms,
+        frozenset(parts.split()),
+        keys,
+        length,
+    )
 
 
 def fts_query(query: Query, keys: Iterable[str] | None = None) -> str:
@@ -110,32 +149,45 @@ def candidates(
         " JOIN facts f ON f.id = top.id ORDER BY top.score, top.id",
         [match, limit],
     ).fetchall()
-    return [Candidate.from_row(row) for row in rows]
+    return [Candidate.from_row(row, view) for row in rows]
 
 
-def surroundings(store: Store, found: list[Candidate], *, reach: int = 3) -> list[Candidate]:
+def surroundings(
+    store: Store,
+    found: list[Candidate],
+    *,
+    known: dict[int, Candidate],
+    reach: int = 3,
+    view: IndexView | None = None,
+) -> list[Candidate]:
     """Sentences near each candidate: its neighbours and the rest of its paragraph (up to `reach`).
 
     An article's facts are inserted in order in one transaction, so nearby sentences
     have nearby ids; looking them up by primary key is the cheapest query there is.
+    Sentences already fetched as candidates (`known`) are not read again.
     """
-    ids = sorted({c.fact_id + d for c in found for d in range(-reach, reach + 1)})
-    if not ids:
-        return []
-    rows = store.db.execute(
-        f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({','.join('?' * len(ids))})", ids
-    ).fetchall()
-    return [Candidate.from_row(row) for row in rows]
+    wanted = {c.fact_id + d for c in found for d in range(-reach, reach + 1)}
+    ids = sorted(wanted - known.keys())
+    out = [known[i] for i in wanted if i in known]
+    if ids:
+        rows = store.db.execute(
+            f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall()
+        out += [Candidate.from_row(row, view) for row in rows]
+    return out
 
 
 def word_weight(word: QueryWord, keys: set[str], parts: set[str]) -> float:
     """How well one sentence holds one query word: 1 for the word itself, less for stand-ins."""
     best = 0.0
-    for key, weight in word.alternatives.items():
-        if key in keys:
-            best = max(best, weight)
-        elif key in parts:
-            best = max(best, weight * PART_WEIGHT)
+    alternatives = word.alternatives
+    found = word.keyset & keys
+    if found:
+        best = max(alternatives[k] for k in found)
+    if best < PART_WEIGHT:
+        in_parts = word.keyset & parts
+        if in_parts:
+            best = max(best, PART_WEIGHT * max(alternatives[k] for k in in_parts))
     return best
 
 
@@ -216,19 +268,22 @@ def _pool_context(idfs: list[float], found: list[Candidate]) -> None:
 
 
 def _gain(
-    query: Query,
     idfs: list[float],
     cand: Candidate,
-    others: list[Candidate],
+    others: list[list[float]],
     *,
-    scope: bool = False,
+    only: list[bool] | None = None,
 ) -> float:
-    """idf of the question words the candidate lacks but these other sentences hold."""
+    """idf of the question words the candidate lacks but these other sentences hold.
+
+    `others` holds each other sentence's weight for every question word; `only`
+    restricts the count to some of the words.
+    """
     gain = 0.0
-    for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True)):
-        if i in cand.matched or (scope and not word.scope):
+    for i, idf in enumerate(idfs):
+        if i in cand.matched or (only is not None and not only[i]):
             continue
-        gain += idf * max((word_weight(word, o.keys, o.parts) for o in others), default=0.0)
+        gain += idf * max((o[i] for o in others), default=0.0)
     return gain
 
 
@@ -292,11 +347,16 @@ def rescore(
     named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
     question_norm = " ".join(fold(w.base or w.raw) for w in query.words)
     typed_kind = query.kind in TYPED
-    by_place: dict[tuple[int, int], list[Candidate]] = {}
-    by_position: dict[tuple[int, int], Candidate] = {}
+    scoped = [w.scope for w in query.words]
+    by_place: dict[tuple[int, int], list[tuple[int, list[float]]]] = {}
+    by_position: dict[tuple[int, int], list[float]] = {}
     for other in around:
-        by_place.setdefault((other.article_id, other.paragraph), []).append(other)
-        by_position[(other.article_id, other.position)] = other
+        # How well this sentence holds each question word, worked out once.
+        weights = [word_weight(w, other.keys, other.parts) for w in query.words]
+        by_place.setdefault((other.article_id, other.paragraph), []).append(
+            (other.fact_id, weights)
+        )
+        by_position[(other.article_id, other.position)] = weights
     for cand in found:
         norms = cand.norm.split()
         prefixes = {n[:5] for n in norms if len(n) >= 5}
@@ -310,18 +370,18 @@ def rescore(
             for d in (-1, 1)
             if (o := by_position.get((cand.article_id, cand.position + d))) is not None
         ]
-        near = max((_gain(query, idfs, cand, [o]) for o in nearby), default=0.0)
+        near = max((_gain(idfs, cand, [o]) for o in nearby), default=0.0)
         mates = [
-            o
-            for o in by_place.get((cand.article_id, cand.paragraph), ())
-            if o.fact_id != cand.fact_id
+            weights
+            for fact_id, weights in by_place.get((cand.article_id, cand.paragraph), ())
+            if fact_id != cand.fact_id
         ]
         typed = typed_kind and find_span(cand.text, query.kind, avoid=named) is not None
         cand.features.update(
             soft=soft / total_idf,
             near=near / total_idf,
-            paragraph=_gain(query, idfs, cand, mates) / total_idf if mates else 0.0,
-            scope=_gain(query, idfs, cand, mates + nearby, scope=True) / total_idf,
+            paragraph=_gain(idfs, cand, mates) / total_idf if mates else 0.0,
+            scope=_gain(idfs, cand, mates + nearby, only=scoped) / total_idf,
             typed=1.0 if typed else 0.0,
             clash=modifier_clash(query, cand),
             **{f"typed_{kind}": 1.0 if typed and query.kind == kind else 0.0 for kind in TYPED},
@@ -338,6 +398,7 @@ def rank(
     idfs = score(query, view, found)
     found.sort(key=lambda c: (-c.score, c.fact_id))
     head = found[:rerank]
-    rescore(query, idfs, head, surroundings(store, head))
+    known = {c.fact_id: c for c in found}
+    rescore(query, idfs, head, surroundings(store, head, known=known, view=view))
     head.sort(key=lambda c: (-c.score, c.fact_id))
     return head + found[rerank:]
