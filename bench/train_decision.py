@@ -49,9 +49,7 @@ def samples(kb, where, questions, indexed: set[int]):
     for q in questions:
         query, ranked = kb.analyse(q.text)
         idfs = [word_idf(w, kb.view) for w in query.words]
-        feats = decision_features(
-            query, _distinct(ranked), view_idf=idfs, n_facts=kb.view.n_facts
-        )
+        feats = decision_features(query, _distinct(ranked), view_idf=idfs, n_facts=kb.view.n_facts)
         if q.article in indexed:
             top = _distinct(ranked)[:1]
             label = bool(top) and top[0].fact_id in where and is_right(q, *where[top[0].fact_id])
@@ -128,9 +126,7 @@ def main() -> None:
     first = set(range(12))
     kb, where = corpus(articles, sorted(first))
     check = samples(kb, where, questions, first)
-    decision = Decision(
-        {}, 0.0, args.threshold, args.threshold_large, small=100, large=5000
-    )
+    decision = Decision({}, 0.0, args.threshold, args.threshold_large, small=100, large=5000)
     chosen = decision.threshold_for(kb.view.n_facts)
     for threshold in sorted({0.25, 0.3, 0.35, 0.4, round(chosen, 3)}):
         mark = " (chosen)" if threshold == round(chosen, 3) else ""

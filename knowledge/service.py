@@ -125,9 +125,7 @@ class Knowledge:
         if not query.words:
             return Result(question, None, problem="no_words")
         idfs = [word_idf(w, self.view) for w in query.words]
-        features = decision_features(
-            query, ranked, view_idf=idfs, n_facts=self.view.n_facts
-        )
+        features = decision_features(query, ranked, view_idf=idfs, n_facts=self.view.n_facts)
         confidence = self.decision.confidence(features)
         threshold = self.decision.threshold_for(self.view.n_facts)
         explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)

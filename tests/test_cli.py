@@ -351,6 +351,8 @@ COMMAND_ARGS = {
     "remove": ["1"],
     "chat": [],
 }
+
+
 @pytest.mark.parametrize("position", ["before", "after"])
 @pytest.mark.parametrize("command", sorted(COMMAND_ARGS))
 def test_db_option_is_respected_by_every_command(run, tmp_path, isolated, command, position):
