@@ -43,6 +43,7 @@ class QueryWord:
     position: int = 0  # index among all the question's words, stop words included
     minor: bool = False  # a given name before a surname: worth little on its own
     keyset: frozenset[str] = frozenset()  # the alternatives' keys, fixed once analysed
+    capital: bool = False  # written with a capital letter (not first in the question)
 
     def add(self, word_keys: tuple[str, ...], weight: float) -> None:
         for key in word_keys:
@@ -71,7 +72,10 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     words = [_word(t.raw, view) for _, t in content]
     for word, (position, _) in zip(words, content, strict=True):
         word.position = position
-    _mark_given_names(words, [text[t.start].isupper() for t in toks])
+    capital = [i > 0 and text[t.start].isupper() for i, t in enumerate(toks)]
+    for word in words:
+        word.capital = capital[word.position]
+    _mark_given_names(words, capital)
     for word, following in zip(words, [*words[1:], None], strict=False):
         word.scope = (
             is_time_word(word.raw)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .decide import Decision, decision_features
 from .index import IndexView
+from .lexicon import is_known
 from .match import Candidate, rank, word_idf
 from .model import Answer, Article, ArticleInput, Explanation, Fact, Hit, Result
 from .normalize import clean_question, fold
@@ -138,7 +139,7 @@ class Knowledge:
             return Result(question, None, tuple(hits[:alternatives]), explanation)
         top = hits[0]
         named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
-        span = find_span(top.fact.text, query.kind, avoid=named)
+        span = None if _about_someone(query) else find_span(top.fact.text, query.kind, avoid=named)
         answer = Answer(top.fact, round(confidence, 4), span)
         return Result(question, answer, tuple(hits[1 : alternatives + 1]), explanation)
 
@@ -191,6 +192,12 @@ def _problem(question: str) -> str | None:
     if not clean_question(question):
         return "empty"
     return None
+
+
+def _about_someone(query: Query) -> bool:
+    """ "Hvem er Pat Ryder?" asks who a named person is: the answer is the whole sentence,
+    not another name in it."""
+    return query.kind == "person" and all(w.capital or not is_known(w.base) for w in query.words)
 
 
 def _distinct(ranked: list[Candidate]) -> list[Candidate]:

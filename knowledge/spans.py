@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from .lexicon import DATA, is_known, read_lines, stopwords
-from .normalize import fold
+from .lexicon import DATA, is_known, keys, nationalities, read_lines, stopwords
+from .normalize import fold, tokens
 
 _NUMBER = re.compile(
     r"(?:(?:mere|mindre|flere|færre) end |omkring |cirka |ca\. |over |under |næsten |knap |"
@@ -123,8 +123,18 @@ def _names(sentence: str) -> list[Span]:
                 first.append((start, end))
             continue
         spans.append((start, end))
-    # Names of several words ("Lloyd Austin") before single ones ("USA").
-    return sorted(spans, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0])) + first
+    # Names of several words ("Lloyd Austin") before single ones, and a country or
+    # place ("USA", "Gaza") only when no one is named.
+    people = [s for s in spans if not _is_country(sentence[s[0] : s[1]])]
+    places = [s for s in spans if _is_country(sentence[s[0] : s[1]])]
+    return sorted(people, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0])) + first + places
+
+
+def _is_country(text: str) -> bool:
+    """A name that points to a country (its name, capital or institutions)."""
+    countries = nationalities()
+    words = tokens(text)
+    return bool(words) and all(any(k in countries for k in keys(t.raw)) for t in words)
 
 
 def _reasons(sentence: str) -> list[Span]:

@@ -218,3 +218,25 @@ def test_untyped_questions_get_no_span(seed_kb, question):
     answer = seed_kb.ask(question).answer
     assert answer is not None
     assert answer.span is None
+
+
+def test_a_person_outranks_a_country_in_a_person_span():
+    sentence = "I Gaza siger Pat Ryder, at USA hjælper."
+    assert span_text(sentence, "person") == "Pat Ryder"
+    # With the person named by the question, a country is still a fallback.
+    assert span_text(sentence, "person", {"pat", "ryder"}) in ("Gaza", "USA")
+
+
+@pytest.mark.parametrize(
+    "question", ["Hvem er Pat Ryder?", "Hvem er John Kirby?", "hvem er lloyd austin"]
+)
+def test_who_is_a_named_person_has_no_name_span(seed_kb, question):
+    # The answer to "who is X" is the sentence about X, not another name in it.
+    answer = seed_kb.ask(question).answer
+    assert answer is not None and answer.span is None
+
+
+def test_who_is_the_role_still_bolds_the_name(seed_kb):
+    answer = seed_kb.ask("Hvem er talsmand for Pentagon?").answer
+    assert answer is not None and answer.span is not None
+    assert answer.fact.text[answer.span[0] : answer.span[1]] == "Pat Ryder"
