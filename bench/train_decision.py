@@ -102,7 +102,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write knowledge/data/decision.json")
     parser.add_argument("--threshold", type=float, default=0.3, help="at 100 facts or fewer")
-    parser.add_argument("--threshold-large", type=float, default=0.35, help="at 5,000 facts")
+    parser.add_argument(
+        "--threshold-large", type=float, default=0.35, help="at 10,000 facts and more"
+    )
     args = parser.parse_args()
     articles, questions = load()
     rng = random.Random(5)
@@ -126,7 +128,7 @@ def main() -> None:
     first = set(range(12))
     kb, where = corpus(articles, sorted(first))
     check = samples(kb, where, questions, first)
-    decision = Decision({}, 0.0, args.threshold, args.threshold_large, small=100, large=5000)
+    decision = Decision({}, 0.0, args.threshold, args.threshold_large, small=100, large=10000)
     chosen = decision.threshold_for(kb.view.n_facts)
     for threshold in sorted({0.25, 0.3, 0.35, 0.4, round(chosen, 3)}):
         mark = " (chosen)" if threshold == round(chosen, 3) else ""
@@ -138,7 +140,7 @@ def main() -> None:
             "threshold": args.threshold,
             "threshold_large": args.threshold_large,
             "small": 100,
-            "large": 5000,
+            "large": 10000,
         }
         OUT.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print("wrote", OUT)

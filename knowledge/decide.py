@@ -75,7 +75,7 @@ class Decision:
     threshold: float = 0.5
     threshold_large: float | None = None
     small: int = 100
-    large: int = 5000
+    large: int = 10_000
 
     @classmethod
     @cache
