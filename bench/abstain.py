@@ -15,25 +15,10 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from squad_data import SHARED, is_right, load, paragraph_of
+from squad_data import SHARED, index_articles, is_right, load
 
-from knowledge import ArticleInput, Knowledge, Store
+from knowledge import Knowledge, Store
 from knowledge.evaluate import evaluate, read_cases
-
-
-def knowledge_with(articles, indexed) -> tuple[Knowledge, dict[int, tuple[int, int, str]]]:
-    kb = Knowledge(Store.open(":memory:"))
-    ids = {}
-    for index in indexed:
-        a = articles[index]
-        ids[kb.store.add(ArticleInput(a.text, title=a.title)).article.id] = index
-    where = {}
-    for fid, aid, start, text in kb.store.db.execute(
-        "SELECT id, article_id, start, text FROM facts"
-    ):
-        if aid in ids:
-            where[fid] = (ids[aid], paragraph_of(articles[ids[aid]], start), text)
-    return kb, where
 
 
 def dev_row(name: str, kb: Knowledge, cases) -> str:
@@ -54,10 +39,10 @@ def main() -> None:
     print("| knowledge | facts | answerable right | off-topic declined | near-topic declined |")
     print("| --- | ---: | ---: | ---: | ---: |")
     print(dev_row("seed article", Knowledge(Store.open(":memory:")), cases))
-    kb, _ = knowledge_with(articles, range(len(articles)))
+    kb, _ = index_articles(articles, range(len(articles)))
     print(dev_row("seed + 24 SQuAD-da articles", kb, cases))
 
-    kb, where = knowledge_with(articles, range(12))
+    kb, where = index_articles(articles, range(12))
     inside = [q for q in questions if q.article < 12]
     outside = [q for q in questions if q.article >= 12]
     right = sum(

@@ -62,3 +62,28 @@ def is_right(question: Question, article_index: int, paragraph: int, sentence: s
         and paragraph == question.paragraph
         and any(answer in sentence for answer in question.answers)
     )
+
+
+Where = dict[int, tuple[int, int, str]]  # fact id -> (article index, paragraph, sentence)
+
+
+def index_articles(articles, indexed, *, seed: bool = True):
+    """A knowledge base holding these SQuAD articles (and the seed article unless told not).
+
+    Returns the knowledge and, for every fact of a SQuAD article, where it stands.
+    """
+    from knowledge import ArticleInput, Knowledge, Store
+
+    kb = Knowledge(Store.open(":memory:", seed=seed))
+    ids = {}
+    for index in indexed:
+        a = articles[index]
+        ids[kb.store.add(ArticleInput(a.text, title=a.title)).article.id] = index
+    where: Where = {}
+    for fid, aid, start, text in kb.store.db.execute(
+        "SELECT id, article_id, start, text FROM facts"
+    ):
+        if aid in ids:
+            index = ids[aid]
+            where[fid] = (index, paragraph_of(articles[index], start), text)
+    return kb, where

@@ -18,30 +18,13 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from squad_data import is_right, load, paragraph_of
+from squad_data import index_articles, is_right, load
 
-from knowledge import ArticleInput, Knowledge, Store
 from knowledge.decide import FEATURES, Decision, decision_features
 from knowledge.match import word_idf
 from knowledge.service import _distinct
 
 OUT = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "decision.json"
-
-
-def corpus(articles, indexed: list[int]):
-    kb = Knowledge(Store.open(":memory:"))  # the seed article is always there, as for users
-    ids = {}
-    for index in indexed:
-        a = articles[index]
-        ids[kb.store.add(ArticleInput(a.text, title=a.title)).article.id] = index
-    where = {}
-    for fid, aid, start, text in kb.store.db.execute(
-        "SELECT id, article_id, start, text FROM facts"
-    ):
-        if aid in ids:
-            index = ids[aid]
-            where[fid] = (index, paragraph_of(articles[index], start), text)
-    return kb, where
 
 
 def samples(kb, where, questions, indexed: set[int]):
@@ -111,11 +94,11 @@ def main() -> None:
     train = []
     # A large archive: the even articles indexed, questions from all.
     even = set(range(0, len(articles), 2))
-    kb, where = corpus(articles, sorted(even))
+    kb, where = index_articles(articles, sorted(even))
     train += samples(kb, where, rng.sample(questions, 2500), even)
     # Small knowledge bases: one article each (besides the seed).
     for index in (1, 7, 13, 19):
-        kb, where = corpus(articles, [index])
+        kb, where = index_articles(articles, [index])
         own = [q for q in questions if q.article == index]
         other = rng.sample([q for q in questions if q.article != index], 250)
         train += samples(kb, where, own + other, {index})
@@ -126,7 +109,7 @@ def main() -> None:
     report("train", train, w, b, args.threshold)
     # The check: articles 0-11 indexed, questions of 12-23 must be declined.
     first = set(range(12))
-    kb, where = corpus(articles, sorted(first))
+    kb, where = index_articles(articles, sorted(first))
     check = samples(kb, where, questions, first)
     decision = Decision({}, 0.0, args.threshold, args.threshold_large, small=100, large=10000)
     chosen = decision.threshold_for(kb.view.n_facts)
