@@ -429,7 +429,7 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
         "synthetic Danish-like text sampled from a word-bigram model of those sentences "
         "(bench/synth.py, seed 1), in articles of 20–40 sentences, with the seed article inside."
     )
-    parts.append("### Ingest\n")
+    parts.append("### Ingest")
     rows = []
     for r in results:
         i, f = r["ingest"], r["fts"]
@@ -467,10 +467,10 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
         )
     )
     parts.append(
-        "\nfaktabot's rate is `Knowledge.ingest` of the parsed JSONL (what `faktabot ingest` "
+        "faktabot's rate is `Knowledge.ingest` of the parsed JSONL (what `faktabot ingest` "
         "does after reading the file); the reference's rate includes splitting and stemming."
     )
-    parts.append("### Cold start and serving memory\n")
+    parts.append("### Cold start and serving memory")
     rows = [
         [
             r["label"],
@@ -496,11 +496,11 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
         )
     )
     parts.append(
-        "\nCold start: median of 3 runs of the whole process, from start to the printed answer; "
+        "Cold start: median of 3 runs of the whole process, from start to the printed answer; "
         "`--help` is the interpreter and imports alone. Serving RSS: the process that asked "
         f"{SQUAD_SAMPLE + WARM_UP} SQuAD-da and the dev questions twice."
     )
-    parts.append("### Question latency (ms)\n")
+    parts.append("### Question latency (ms)")
     rows = []
     for r in results:
         s, f, z = r["serve"], r["fts"], r["fuzz"]
@@ -540,12 +540,12 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
         )
     )
     parts.append(
-        f"\nIn-process, after {WARM_UP} warm-up questions: the {results[0]['serve']['dev']['n']} "
+        f"In-process, after {WARM_UP} warm-up questions: the {results[0]['serve']['dev']['n']} "
         f"dev questions once each, and {SQUAD_SAMPLE} SQuAD-da questions (seeded sample; "
         "their articles are in every corpus). rapidfuzz scans every sentence, so only a few "
         "questions are timed on the large corpora."
     )
-    parts.append("### Accuracy of the dev questions\n")
+    parts.append("### Accuracy of the dev questions")
     rows = [
         [
             "seed article alone",
@@ -582,12 +582,12 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
         )
     )
     parts.append(
-        "\nThe references never decline, so only their top sentence on the answerable "
+        "The references never decline, so only their top sentence on the answerable "
         "questions is scored (rapidfuzz only where all questions were asked)."
     )
     full = [r for r in results if r.get("fullpath")]
     if full:
-        parts.append("### Full path (Telegram application, fake Bot API on 127.0.0.1)\n")
+        parts.append("### Full path (Telegram application, fake Bot API on 127.0.0.1)")
         rows = [
             [r["label"], x["limiter"], x["questions"], x["seconds"], x["qps"], x["failed_sends"]]
             for r in full
@@ -597,13 +597,74 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
             table(["corpus", "rate limiter", "questions", "s", "questions/s", "failed"], rows)
         )
         parts.append(
-            "\nbench/fullpath.py: private-chat questions from 500 users through "
+            "bench/fullpath.py: private-chat questions from 500 users through "
             "`build_application` (polling, flood gate, `Knowledge.ask`, rendering, question "
             "log, sendMessage), timed until the last reply is recorded."
         )
     if PLOT.exists():
-        parts.append("\n![Latency against corpus size](latency.png)")
+        parts.append("![Latency against corpus size](latency.png)")
+    parts.append("### Targets")
+    parts.append(table(["target", "measured", "met"], targets(results, seed_alone)))
     return "\n\n".join(parts)
+
+
+def targets(results: list[dict], seed_alone: dict) -> list[list[str]]:
+    """The issue's targets beside what this run measured (only for the corpora it ran)."""
+    by = {r["size"]: r for r in results}
+    rows: list[list[str]] = []
+
+    def row(goal: str, measured: str, ok: bool) -> None:
+        rows.append([goal, measured, "yes" if ok else "**no**"])
+
+    for size, limit in (("100000", 10.0), ("1000000", 50.0)):
+        if size in by:
+            s = by[size]["serve"]
+            worst = max(s["dev"]["p95"], s["squad"]["p95"])
+            row(
+                f"p95 ≤ {limit:g} ms at {by[size]['label']}",
+                f"dev {s['dev']['p95']} ms, SQuAD-da {s['squad']['p95']} ms",
+                worst <= limit,
+            )
+    rates = [(r["label"], r["ingest"]["rate"]) for r in results if r["size"] != "real"]
+    if rates:
+        row(
+            "ingest ≥ 20,000 sentences/s",
+            ", ".join(f"{label}: {rate:,}/s" for label, rate in rates),
+            min(rate for _, rate in rates) >= 20_000,
+        )
+    if "100000" in by:
+        cold = by["100000"]["cold"]["ask"]["s"]
+        row("cold start ≤ 2 s at 100,000", f"{cold} s", cold <= 2)
+    if "1000000" in by:
+        r = by["1000000"]
+        peak = max(r["serve"]["rss_mb"], r["ingest"]["rss_mb"], r["cold"]["ask"]["rss_mb"])
+        row(
+            "peak RSS ≤ 1 GB at 1,000,000",
+            f"serving {r['serve']['rss_mb']} MB, ingest {r['ingest']['rss_mb']} MB",
+            peak <= 1024,
+        )
+        ok, n = r["serve"]["answerable"]
+        base_ok, base_n = seed_alone["answerable"]
+        gap = 100 * (base_ok / base_n - ok / n)
+        off_ok, off_n = r["serve"]["declined"]["offtopic"]
+        row(
+            "dev accuracy inside 1,000,000 within 5 points of seed alone; off-topic declined",
+            f"{ok}/{n} vs {base_ok}/{base_n} ({gap:.0f} points); off-topic {off_ok}/{off_n}",
+            gap <= 5 and off_ok == off_n,
+        )
+    full = [
+        (r["label"], x["qps"])
+        for r in results
+        for x in r.get("fullpath") or []
+        if x["limiter"] == "overall cap off"
+    ]
+    if full:
+        row(
+            "full path ≥ 200 questions/s",
+            ", ".join(f"{label}: {qps}/s" for label, qps in full),
+            min(qps for _, qps in full) >= 200,
+        )
+    return rows
 
 
 def write_docs(section: str) -> None:
@@ -675,21 +736,29 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--no-docs", action="store_true", help="print only; leave docs/ alone")
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument(
+        "--report", type=Path, metavar="JSON", help="measure nothing: report a --json file"
+    )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         name, *rest = args.worker
         print(json.dumps(WORKERS[name](rest)))
         return
-    sizes = ["100000"] if args.quick else [s.strip() for s in args.sizes.split(",") if s.strip()]
-    OUT.mkdir(parents=True, exist_ok=True)
-    started = time.strftime("%Y-%m-%d %H:%M")
-    say(f"load average {load_average()}")
-    say("seed article alone")
-    seed_alone = worker("seed", OUT / "seed-alone.db")
-    results = [run_size(size, args.seed, args.fullpath) for size in sizes]
+    if args.report:
+        saved = json.loads(args.report.read_text())
+        seed_alone, results, started = saved["seed"], saved["results"], saved["started"]
+    else:
+        sizes = ["100000"] if args.quick else [s.strip() for s in args.sizes.split(",") if s]
+        OUT.mkdir(parents=True, exist_ok=True)
+        started = time.strftime("%Y-%m-%d %H:%M")
+        say(f"load average {load_average()}")
+        say("seed article alone")
+        seed_alone = worker("seed", OUT / "seed-alone.db")
+        results = [run_size(size, args.seed, args.fullpath) for size in sizes]
     if args.json:
-        args.json.write_text(json.dumps({"seed": seed_alone, "results": results}, indent=1))
+        saved = {"started": started, "seed": seed_alone, "results": results}
+        args.json.write_text(json.dumps(saved, indent=1))
     if not args.no_docs:
         plot(results)
     section = report(results, seed_alone, started)
