@@ -23,7 +23,7 @@ from .store import Store
 MATCH_BUDGET = 8_000
 
 
-PARSED_CACHE = 100_000  # parsed fact rows kept between questions
+PARSED_CACHE = 20_000  # parsed fact rows kept between questions (memory and GC bound it)
 T = TypeVar("T")
 
 
