@@ -30,6 +30,7 @@ FEATURES = (
     "paragraph",
     "short",
     "size",
+    "long",
 )
 
 
@@ -58,6 +59,8 @@ def decision_features(
         "short": 1.0 / len(query.words),
         # With more facts indexed, a good-looking match is more often chance.
         "size": math.log10(max(n_facts, 1)) / 6,
+        # Long sentences hold many words, so they match a question by chance more often.
+        "long": min(top.length / 40, 2.0),
     }
 
 
