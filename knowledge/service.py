@@ -132,7 +132,14 @@ class Knowledge:
         explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)
         distinct = _distinct(ranked)
         facts = self.store.facts(c.fact_id for c in distinct[: alternatives + 1])
-        hits = [Hit(facts[c.fact_id], round(c.score, 4)) for c in distinct if c.fact_id in facts]
+        # Every score on the confidence scale: the best sentence has the confidence, the
+        # others a share of it in proportion to their rank score.
+        best = max(distinct[0].score, 1e-9) if distinct else 1.0
+        hits = [
+            Hit(facts[c.fact_id], round(confidence * max(c.score, 0.0) / best, 4))
+            for c in distinct
+            if c.fact_id in facts
+        ]
         # A sentence that ties the asked noun to another country does not answer it.
         clash = bool(distinct) and distinct[0].features.get("clash", 0.0) > 0
         if not hits or confidence < threshold or clash:

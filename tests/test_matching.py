@@ -290,3 +290,17 @@ def test_every_quoted_sentence_is_verbatim_from_the_article(kb, parts):
     for fact in facts:
         assert fact.text and fact.text in SEED
         assert fact.text == fact.text.strip()
+
+
+@pytest.mark.parametrize(
+    "question", ["Hvor mange gidsler er der i Gaza?", "Hvad er hovedstaden i Frankrig?"]
+)
+def test_scores_share_one_scale(seed_kb, question):
+    # The answer (or the best alternative) carries the confidence; the rest a share of it.
+    result = seed_kb.ask(question)
+    scores = [h.score for h in result.alternatives]
+    if result.answer is not None:
+        scores = [result.answer.score, *scores]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    assert scores[0] == pytest.approx(result.explanation.confidence, abs=1e-3)
