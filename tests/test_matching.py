@@ -293,7 +293,7 @@ def test_every_quoted_sentence_is_verbatim_from_the_article(kb, parts):
 
 
 @pytest.mark.parametrize(
-    "question", ["Hvor mange gidsler er der i Gaza?", "Hvad er hovedstaden i Frankrig?"]
+    "question", ["Hvor mange gidsler er der i Gaza?", "Hvem er Israels præsident?"]
 )
 def test_scores_share_one_scale(seed_kb, question):
     # The answer (or the best alternative) carries the confidence; the rest a share of it.
