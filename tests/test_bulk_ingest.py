@@ -4,6 +4,9 @@ postings budget of the candidate look-up."""
 
 from __future__ import annotations
 
+import multiprocessing
+import threading
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +17,7 @@ from knowledge.index import IndexView
 from knowledge.match import candidates
 from knowledge.normalize import normalize_text, tokens
 from knowledge.query import analyse
-from knowledge.store import BATCH_SENTENCES
+from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
 
 ZOO = "Københavns Zoo har fået en ny elefant. Den hedder Bent.\n\nBent spiser 150 kilo hø."
 
@@ -39,6 +42,105 @@ def test_many_articles_land_whole_with_their_facts_in_order():
         assert [p for _, p in facts] == list(range(7))
         assert [f for f, _ in facts] == list(range(facts[0][0], facts[0][0] + 7))
     store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+
+
+def varied(i: int) -> ArticleInput:
+    """Articles unlike each other, with paragraphs, so every column of a fact varies."""
+    body = (
+        f"Borgmester nr. {i} åbnede {i * 7} nye cykelstier i Århus. Det kostede {i},5 mio. kr."
+        f"\n\nKritikerne i {i}. kreds siger, at FN's rapport om trafiksikkerhed blev ignoreret."
+    )
+    return ArticleInput(body, title=None if i % 3 else f"Titel {i}", url=f"https://x.dk/{i}")
+
+
+def content(store: Store) -> tuple[list, list, list]:
+    one = store.db.execute
+    return (
+        one(
+            'SELECT id, article_id, position, paragraph, start, "end", text, norm, terms, parts'
+            " FROM facts ORDER BY id"
+        ).fetchall(),
+        one("SELECT norm, raw, df FROM words ORDER BY norm").fetchall(),
+        one("SELECT id, title, date, url, hash, text FROM articles ORDER BY id").fetchall(),
+    )
+
+
+def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(tmp_path, monkeypatch):
+    """The worker-process path must give the same ids, rows and word counts as `add`."""
+    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)  # several transactions
+    items = [varied(i) for i in range(3 * BULK_ARTICLES)]
+    items[70] = items[5]  # a repeat within the ingest
+    known = ArticleInput(ZOO)
+    one_by_one = Store.open(tmp_path / "one.db")
+    bulk = Store.open(tmp_path / "bulk.db")
+    for store in (one_by_one, bulk):
+        store.add(known)  # stored before the bulk ingest began
+    expected = [one_by_one.add(item) for item in [known, *items]]
+    children = []
+    results = []
+    for result in bulk.add_many([known, *items]):
+        children.extend(multiprocessing.active_children())
+        results.append(result)
+    assert children  # the analysis did run in a worker
+    assert results == expected
+    assert content(bulk) == content(one_by_one)
+    assert bulk.fact_stats() == one_by_one.fact_stats()
+    bulk.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+
+
+def test_a_small_ingest_stays_in_this_process():
+    store = Store.open(":memory:", seed=False)
+    for _ in store.add_many([varied(i) for i in range(BULK_ARTICLES - 1)]):
+        assert multiprocessing.active_children() == []
+
+
+def test_a_process_with_threads_does_not_fork_for_a_bulk_ingest(monkeypatch):
+    """Forking beside other threads (the bot) can copy a held lock; such ingests stay here."""
+    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
+    store = Store.open(":memory:", seed=False)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        for _ in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
+            assert multiprocessing.active_children() == []
+    finally:
+        stop.set()
+        other.join()
+    assert store.counts()["articles"] == 3 * BULK_ARTICLES
+
+
+@pytest.mark.parametrize("where", ["input", "analysis"])
+def test_a_failing_bulk_ingest_leaves_only_whole_articles(tmp_path, monkeypatch, where):
+    """Input or analysis that breaks off mid-way: what landed is whole, the rest is absent,
+    and no worker process is left behind."""
+    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
+
+    def articles():
+        for i in range(1000):
+            if i == 900 and where == "input":  # after more than the worker is given ahead
+                raise OSError("the file went away")
+            yield varied(i)
+
+    def breaking(sentence: str):
+        if "Borgmester nr. 900 " in sentence:  # in the worker or in this process
+            raise OSError("the analysis went away")
+        return sentence_terms(sentence)
+
+    monkeypatch.setattr("knowledge.store.sentence_terms", breaking)
+    store = Store.open(tmp_path / "k.db", seed=False)
+    with pytest.raises(OSError, match="went away"):
+        for _ in store.add_many(articles()):
+            pass
+    assert multiprocessing.active_children() == []
+    stored = store.counts()
+    assert 0 < stored["articles"] < 900
+    reference = Store.open(":memory:", seed=False)
+    for i in range(stored["articles"]):
+        reference.add(varied(i))
+    # Every stored article has all its facts and words; the totals agree with them.
+    assert content(store) == content(reference)
+    assert store.fact_stats() == store._count_stats() == reference.fact_stats()
 
 
 def test_the_same_text_twice_in_one_batch_is_stored_once():
