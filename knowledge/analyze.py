@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import NamedTuple
 
-from .lexicon import compound_parts, keys, stopwords
+from .lexicon import DATA, compound_parts, keys, stopwords
 from .normalize import tokens, word_surfaces
+
+# Bump when the code that turns a sentence into terms changes: stored terms are then
+# recomputed when a database is opened (the word lists are fingerprinted by content).
+ANALYSIS_VERSION = 1
+ANALYSIS_FILES = ("stopwords.txt", "lemmas.txt")
+
+
+def analysis_fingerprint() -> str:
+    """Identity of the analysis that produced a database's stored terms."""
+    digest = hashlib.sha256(str(ANALYSIS_VERSION).encode())
+    for name in ANALYSIS_FILES:
+        digest.update((DATA / name).read_bytes())
+    return digest.hexdigest()[:16]
 
 
 class SentenceTerms(NamedTuple):

@@ -23,7 +23,7 @@ from pathlib import Path
 import platformdirs
 import sqlite_utils
 
-from .analyze import sentence_terms
+from .analyze import analysis_fingerprint, sentence_terms
 from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
@@ -172,6 +172,8 @@ class Store:
         fresh = self._migrate()
         if fresh and seed:
             self.add(parse_text(seed_text(), source="seed_article.txt"))
+        if self._meta("analysis") != analysis_fingerprint():
+            self.reanalyse()
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> Store:
@@ -197,6 +199,7 @@ class Store:
         if version == SCHEMA_VERSION:
             return False
         with self.db.atomic():
+            self._add_paragraph_column()
             for statement in _statements(_SCHEMA):
                 self.db.execute(statement)
             for target, script in _MIGRATIONS.items():
@@ -205,6 +208,12 @@ class Store:
                         self.db.execute(statement)
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return version == 0
+
+    def _add_paragraph_column(self) -> None:
+        """The first schema-1 databases had no `facts.paragraph`: one paragraph for all."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(facts)")}
+        if columns and "paragraph" not in columns:
+            self.db.execute("ALTER TABLE facts ADD COLUMN paragraph INTEGER NOT NULL DEFAULT 0")
 
     # -- writing -------------------------------------------------------------
 
@@ -365,6 +374,55 @@ class Store:
             self.db.execute("DELETE FROM words WHERE df <= 0")
             self._save_stats(stats, -facts, -words)
         return article
+
+    def reanalyse(self) -> None:
+        """Recompute every fact's search terms, the word list and the full-text index.
+
+        Stored terms are derived from the text by the analysis of the faktabot that wrote
+        them; after an upgrade that changes it (new stop words, lemmas, tokenising), the
+        old terms would no longer meet the new questions. Paragraph numbers are worked out
+        again from the article text too. Runs once, in one transaction.
+        """
+        with self.db.atomic():
+            words: Counter[str] = Counter()
+            raws: dict[str, str] = {}
+            updates = []
+            breaks = {
+                article_id: [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
+                for article_id, text in self.db.execute("SELECT id, text FROM articles")
+            }
+            for fact_id, article_id, start, text in self.db.execute(
+                "SELECT id, article_id, start, text FROM facts"
+            ):
+                analysed = sentence_terms(text)
+                paragraph = bisect.bisect(breaks.get(article_id, []), start)
+                updates.append((analysed.terms, analysed.parts, analysed.norm, paragraph, fact_id))
+                words.update(analysed.words.keys())
+                for norm, raw in analysed.words.items():
+                    raws.setdefault(norm, raw)
+            self.db.conn.executemany(
+                "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ? WHERE id = ?",
+                updates,
+            )
+            self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
+            self.db.execute("DELETE FROM words")
+            self.db.conn.executemany(
+                "INSERT INTO words (norm, raw, df) VALUES (?, ?, ?)",
+                [(norm, raws[norm], df) for norm, df in sorted(words.items())],
+            )
+            # Cached statistics belong to the old terms.
+            self.db.execute(
+                "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'content_version'"
+            )
+            self._save_stats(None, 0, 0)
+            self.db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('analysis', ?)",
+                [analysis_fingerprint()],
+            )
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
 
     # -- statistics ----------------------------------------------------------
 

@@ -320,3 +320,42 @@ def test_the_seed_facts_are_verbatim(seed_kb):
     assert text in seed_text()
     for (fact,) in seed_kb.store.db.execute("SELECT text FROM facts"):
         assert fact in text
+
+
+def test_a_first_schema_database_without_paragraphs_still_opens(tmp_path):
+    # The earliest schema-1 databases stored facts without a paragraph number.
+    path = tmp_path / "old.db"
+    Store.open(path).db.conn.close()
+    conn = sqlite3.connect(path)
+    conn.execute("DROP INDEX facts_paragraph")
+    conn.execute("ALTER TABLE facts DROP COLUMN paragraph")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    kb = Knowledge(Store.open(path))
+    answer = kb.ask("Hvem er talsmand for Pentagon?").answer
+    assert answer is not None and "Pat Ryder" in answer.fact.text
+
+
+def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
+    # A database written by a faktabot whose analysis differed (stale terms, paragraphs,
+    # words) is brought up to date when it is opened, as if freshly ingested.
+    fresh = tmp_path / "fresh.db"
+    stale = tmp_path / "stale.db"
+    Store.open(fresh).db.conn.close()
+    Store.open(stale).db.conn.close()
+    conn = sqlite3.connect(stale)
+    conn.execute("UPDATE facts SET terms = 'forkert', parts = '', paragraph = 0")
+    conn.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
+    conn.execute("UPDATE words SET df = 99")
+    conn.execute("UPDATE meta SET value = 'old' WHERE key = 'analysis'")
+    conn.commit()
+    conn.close()
+    kb = Knowledge(Store.open(stale))
+    answer = kb.ask("Hvem er talsmand for Pentagon?").answer
+    assert answer is not None and "Pat Ryder" in answer.fact.text
+    query = "SELECT position, paragraph, norm, terms, parts FROM facts ORDER BY position"
+    words = "SELECT norm, raw, df FROM words ORDER BY norm"
+    a, b = sqlite3.connect(stale), sqlite3.connect(fresh)
+    assert a.execute(query).fetchall() == b.execute(query).fetchall()
+    assert a.execute(words).fetchall() == b.execute(words).fetchall()
