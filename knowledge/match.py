@@ -282,16 +282,23 @@ def _gain(
     return gain
 
 
-def modifier_clash(query: Query, cand: Candidate) -> float:
+def modifier_clash(
+    query: Query, cand: Candidate, ties: list[tuple[QueryWord, str]] | None = None
+) -> float:
     """1 when the question ties a noun to one country and the sentence ties it to another.
 
     "den amerikanske forsvarsminister" must not be answered with "Israels
     forsvarsminister", nor "hovedstaden i Tyskland" with "Warszawa hovedstaden":
-    the same noun with another country next to it.
+    the same noun with another country next to it. `ties` may be passed in when many
+    sentences are checked for one question.
     """
     countries = nationalities()
+    if ties is None:
+        ties = _country_ties(query, countries)
+    if not ties:
+        return 0.0
     words = [w.split("|") for w in cand.terms.split()]
-    for noun, asked in _country_ties(query, countries):
+    for noun, asked in ties:
         for pos, group in enumerate(words):
             if not any(k in noun.alternatives for k in group):
                 continue
@@ -343,6 +350,7 @@ def rescore(
     question_norm = " ".join(fold(w.base or w.raw) for w in query.words)
     typed_kind = query.kind in TYPED
     scoped = [w.scope for w in query.words]
+    ties = _country_ties(query, nationalities())
     by_place: dict[tuple[int, int], list[tuple[int, list[float]]]] = {}
     by_position: dict[tuple[int, int], list[float]] = {}
     for other in around:
@@ -378,7 +386,7 @@ def rescore(
             paragraph=_gain(idfs, cand, mates) / total_idf if mates else 0.0,
             scope=_gain(idfs, cand, mates + nearby, only=scoped) / total_idf,
             typed=1.0 if typed else 0.0,
-            clash=modifier_clash(query, cand),
+            clash=modifier_clash(query, cand, ties),
             **{f"typed_{kind}": 1.0 if typed and query.kind == kind else 0.0 for kind in TYPED},
             fuzz=fuzz.token_set_ratio(question_norm, cand.norm) / 100,
         )
