@@ -171,7 +171,14 @@ def surroundings(
         rows = store.db.execute(
             f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({','.join('?' * len(ids))})", ids
         ).fetchall()
-        out += [Candidate.from_row(row, view) for row in rows]
+        # Only the same paragraph or the very next sentence counts: parse just those.
+        places = {(c.article_id, c.paragraph) for c in found}
+        next_door = {(c.article_id, c.position + d) for c in found for d in (-1, 1)}
+        out += [
+            Candidate.from_row(row, view)
+            for row in rows
+            if (row[1], row[3]) in places or (row[1], row[2]) in next_door
+        ]
     return out
 
 
