@@ -15,7 +15,7 @@ from functools import cache
 
 from .lexicon import DATA
 from .match import Candidate
-from .query import Query
+from .query import TYPO_WEIGHT, Query
 
 FEATURES = (
     "top",
@@ -44,7 +44,8 @@ def decision_features(
     runner = next((c for c in ranked[1:] if c.norm != top.norm), None)
     total_idf = sum(view_idf) or 1.0
     missing = [i for i, w in enumerate(query.words) if not w.present]
-    exact = [i for i, w in top.matched.items() if w >= 1.0]
+    # A corrected typo is the word itself; only synonyms and compound parts stand in.
+    exact = [i for i, w in top.matched.items() if w >= TYPO_WEIGHT]
     return {
         "top": top.score,
         "margin": top.score - (runner.score if runner else 0.0),

@@ -15,7 +15,7 @@ from pathlib import Path
 import simplemma
 import Stemmer
 
-from .normalize import fold, tokens
+from .normalize import fold, normalize_number, tokens
 
 DATA = resources.files("knowledge") / "data"
 _LANG = "da"
@@ -94,7 +94,9 @@ def keys(word: str) -> tuple[str, ...]:
     Lemmas join dræbt/dræbte/dræber; stems join forms the dictionary lacks.
     """
     if word[0].isdigit():
-        return (word,)
+        # One token for SQLite's tokenizer too, which splits at "." and ",":
+        # "32.000" -> "32000", "3,5" -> "3x5".
+        return (normalize_number(word).replace(",", "x"),)
     forms = [lemma(word), _stemmer.stemWord(word)]
     for extra in extra_lemmas().get(word, ()):
         forms += [extra, _stemmer.stemWord(extra)]

@@ -62,9 +62,12 @@ def test_keys_are_folded(word):
     assert all(key == fold(key) for key in keys(word))
 
 
-@pytest.mark.parametrize("number", ["32000", "1160", "3.5"])
-def test_numbers_are_their_own_key(number):
-    assert keys(number) == (number,)
+@pytest.mark.parametrize(
+    "number,key", [("32000", "32000"), ("32.000", "32000"), ("1160", "1160"), ("3,5", "3x5")]
+)
+def test_a_number_is_one_key_sqlite_keeps_whole(number, key):
+    # FTS5's tokenizer splits at "." and ",", so the key has neither.
+    assert keys(number) == (key,)
 
 
 # -- respelling ae/oe/aa -----------------------------------------------------------------

@@ -304,3 +304,18 @@ def test_scores_share_one_scale(seed_kb, question):
     assert scores == sorted(scores, reverse=True)
     assert all(0.0 <= s <= 1.0 for s in scores)
     assert scores[0] == pytest.approx(result.explanation.confidence, abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Hvor mange mål scorede Messi?", "Hvornår blev Pentagon bygget?", "Hvem vandt valget?"],
+)
+def test_a_question_mostly_about_unknown_things_is_declined(seed_kb, question):
+    # One ordinary word in common ("mål", "Pentagon") is not a match for the question.
+    assert seed_kb.ask(question).answer is None
+
+
+def test_a_number_with_a_thousands_separator_is_a_known_word(seed_kb):
+    result = seed_kb.ask("32.000 dræbte")
+    assert result.answer is not None and "32.000" in result.answer.fact.text
+    assert result.explanation.missing == ()
