@@ -23,7 +23,7 @@ from squad_data import index_articles, is_right, load
 
 from bench.synth import synthetic_records
 from knowledge import ArticleInput
-from knowledge.decide import FEATURES, Decision, decision_features
+from knowledge.decide import FEATURES, decision_features
 from knowledge.match import word_idf
 from knowledge.service import _distinct
 
@@ -87,10 +87,7 @@ def report(name, rows, w, b, threshold):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write knowledge/data/decision.json")
-    parser.add_argument("--threshold", type=float, default=0.3, help="at 100 facts or fewer")
-    parser.add_argument(
-        "--threshold-large", type=float, default=0.35, help="at 10,000 facts and more"
-    )
+    parser.add_argument("--threshold", type=float, default=0.25, help="answer from this confidence")
     args = parser.parse_args()
     articles, questions = load()
     rng = random.Random(5)
@@ -123,19 +120,14 @@ def main() -> None:
     first = set(range(12))
     kb, where = index_articles(articles, sorted(first))
     check = samples(kb, where, questions, first)
-    decision = Decision({}, 0.0, args.threshold, args.threshold_large, small=100, large=10000)
-    chosen = decision.threshold_for(kb.view.n_facts)
-    for threshold in sorted({0.25, 0.3, 0.35, 0.4, round(chosen, 3)}):
-        mark = " (chosen)" if threshold == round(chosen, 3) else ""
+    for threshold in sorted({0.25, 0.3, 0.35, 0.4, args.threshold}):
+        mark = " (chosen)" if threshold == args.threshold else ""
         report(f"0-11 indexed, t={threshold}{mark}", check, w, b, threshold)
     if args.write:
         data = {
             "weights": {k: round(v, 4) for k, v in zip(FEATURES, w, strict=True)},
             "bias": round(b, 4),
             "threshold": args.threshold,
-            "threshold_large": args.threshold_large,
-            "small": 100,
-            "large": 10000,
         }
         OUT.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         print("wrote", OUT)

@@ -67,31 +67,22 @@ def decision_features(
 
 @dataclass(frozen=True)
 class Decision:
-    """Answer when the confidence reaches the threshold for this many facts.
+    """Answer when the confidence reaches the threshold.
 
-    The threshold rises from `threshold` at `small` facts to `threshold_large` at
-    `large` facts (log scale): with thousands of sentences indexed, a half-covered
-    question finds a plausible-looking sentence by chance far more often.
+    How many facts are indexed is one of the features (`size`): with thousands of
+    sentences a half-covered question finds a plausible sentence by chance far more
+    often, and the model learnt to ask more of it there.
     """
 
     weights: dict[str, float]
     bias: float
     threshold: float = 0.5
-    threshold_large: float | None = None
-    small: int = 100
-    large: int = 10_000
 
     @classmethod
     @cache
     def bundled(cls) -> Decision:
         data = json.loads((DATA / "decision.json").read_text(encoding="utf-8"))
         return cls(**data)
-
-    def threshold_for(self, n_facts: int) -> float:
-        if self.threshold_large is None or n_facts <= self.small:
-            return self.threshold
-        share = min(1.0, math.log(n_facts / self.small) / math.log(self.large / self.small))
-        return self.threshold + share * (self.threshold_large - self.threshold)
 
     def confidence(self, features: dict[str, float]) -> float:
         z = self.bias + sum(self.weights.get(k, 0.0) * v for k, v in features.items())

@@ -131,7 +131,7 @@ class Knowledge:
         idfs = [word_idf(w, self.view) for w in query.words]
         features = decision_features(query, ranked, view_idf=idfs, n_facts=self.view.n_facts)
         confidence = self.decision.confidence(features)
-        threshold = self.decision.threshold_for(self.view.n_facts)
+        threshold = self.decision.threshold
         explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)
         distinct = _distinct(ranked)
         facts = self.store.facts(c.fact_id for c in distinct[: alternatives + 1])

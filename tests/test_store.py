@@ -322,16 +322,25 @@ def test_the_seed_facts_are_verbatim(seed_kb):
         assert fact in text
 
 
+def _written_then_changed(path, *statements: str) -> None:
+    """A database with the seed article, then altered behind faktabot's back."""
+    Store.open(path).db.conn.close()
+    conn = sqlite3.connect(path)
+    for statement in statements:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
 def test_a_first_schema_database_without_paragraphs_still_opens(tmp_path):
     # The earliest schema-1 databases stored facts without a paragraph number.
     path = tmp_path / "old.db"
-    Store.open(path).db.conn.close()
-    conn = sqlite3.connect(path)
-    conn.execute("DROP INDEX facts_paragraph")
-    conn.execute("ALTER TABLE facts DROP COLUMN paragraph")
-    conn.execute("PRAGMA user_version = 1")
-    conn.commit()
-    conn.close()
+    _written_then_changed(
+        path,
+        "DROP INDEX facts_paragraph",
+        "ALTER TABLE facts DROP COLUMN paragraph",
+        "PRAGMA user_version = 1",
+    )
     kb = Knowledge(Store.open(path))
     answer = kb.ask("Hvem er talsmand for Pentagon?").answer
     assert answer is not None and "Pat Ryder" in answer.fact.text
@@ -343,14 +352,13 @@ def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
     fresh = tmp_path / "fresh.db"
     stale = tmp_path / "stale.db"
     Store.open(fresh).db.conn.close()
-    Store.open(stale).db.conn.close()
-    conn = sqlite3.connect(stale)
-    conn.execute("UPDATE facts SET terms = 'forkert', parts = '', paragraph = 0")
-    conn.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
-    conn.execute("UPDATE words SET df = 99")
-    conn.execute("UPDATE meta SET value = 'old' WHERE key = 'analysis'")
-    conn.commit()
-    conn.close()
+    _written_then_changed(
+        stale,
+        "UPDATE facts SET terms = 'forkert', parts = '', paragraph = 0",
+        "INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')",
+        "UPDATE words SET df = 99",
+        "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
+    )
     kb = Knowledge(Store.open(stale))
     answer = kb.ask("Hvem er talsmand for Pentagon?").answer
     assert answer is not None and "Pat Ryder" in answer.fact.text
