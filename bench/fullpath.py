@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fake_bot_api import FakeBotApi  # a test helper, reused as is
 
 from bot.app import build_application
-from bot.config import Config
+from bot.config import DEFAULT_WORKERS, Config
 from knowledge import Knowledge
 from knowledge.evaluate import read_cases
 
@@ -42,14 +42,19 @@ DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_questions.t
 USERS = 500  # distinct askers, so no one user is near the flood limit
 
 
-async def measure(kb: Knowledge, questions: list[str], count: int, *, limiter: bool) -> dict:
+async def measure(
+    kb: Knowledge, questions: list[str], count: int, *, limiter: bool, workers: int
+) -> dict:
     """Push `count` questions (cycled) and time until every reply is sent."""
     async with FakeBotApi(TOKEN) as api:
-        config = Config(token=TOKEN, api_base_url=api.base_url, user_rate=1_000_000)
+        config = Config(
+            token=TOKEN, api_base_url=api.base_url, user_rate=1_000_000, workers=workers
+        )
         app = build_application(kb, config)
         if not limiter:
             app.bot._rate_limiter = AIORateLimiter(overall_max_rate=0, max_retries=3)
         async with contextlib.AsyncExitStack() as stack:
+            stack.push_async_callback(app.post_shutdown, app)  # stops the workers
             await stack.enter_async_context(app)
             await app.post_init(app)
             await app.start()
@@ -80,6 +85,7 @@ async def measure(kb: Knowledge, questions: list[str], count: int, *, limiter: b
         "qps": round(count / seconds, 1),
         "failed_sends": failed,
         "limiter": "AIORateLimiter (as built)" if limiter else "overall cap off",
+        "workers": workers,
     }
 
 
@@ -100,14 +106,21 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="a faktabot database")
     parser.add_argument("--questions", type=int, default=2000)
     parser.add_argument("--limited", type=int, default=300, help="questions with the limiter")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=DEFAULT_WORKERS,
+        help=f"worker processes (FAKTABOT_WORKERS; default {DEFAULT_WORKERS} here, 0: none)",
+    )
 
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     kb = Knowledge.open(args.db)
     questions = [c.question for c in read_cases(DEV)]
-    out = [asyncio.run(measure(kb, questions, args.questions, limiter=False))]
+    out = [asyncio.run(measure(kb, questions, args.questions, limiter=False, workers=args.workers))]
     if args.limited:
-        out.append(asyncio.run(measure(kb, questions, args.limited, limiter=True)))
+        limited = measure(kb, questions, args.limited, limiter=True, workers=args.workers)
+        out.append(asyncio.run(limited))
     print(json.dumps(out))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -18,7 +19,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, curator, handlers, health, render
+from bot import admin, asking, curator, handlers, health, render
 from bot.config import Config
 from bot.logs import configure_logging
 from knowledge.feedback import Feedback
@@ -28,19 +29,45 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Updates in progress at once. A few per worker keep the workers busy while replies go
+# out; many more only make every request scan a bigger HTTP connection pool.
+CONCURRENT_UPDATES = 8
+
 __all__ = ["build_application", "configure_logging", "run"]
 
 
 async def post_init(application: Application) -> None:
-    """Publish the command menu (in Danish) and remember the bot's username."""
+    """Start the workers, publish the command menu (in Danish), remember the bot's username."""
+    await application.bot_data[handlers.ASKER].start()
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in render.COMMANDS])
     application.bot_data[handlers.USERNAME] = application.bot.username
     logger.info("Running as @%s", application.bot.username)
     await health.start_server(application)
 
 
+async def post_shutdown(application: Application) -> None:
+    """Stop the health endpoint and the worker processes."""
+    await health.stop_server(application)
+    await application.bot_data[handlers.ASKER].stop()
+
+
+def remember_sniffio_is_missing() -> None:
+    """Make httpcore's `import sniffio` on every request cheap when sniffio is not installed.
+
+    httpcore 1.0 asks sniffio which async library runs, and assumes asyncio when the import
+    fails; anyio 4 no longer installs sniffio, and a failed import searches every sys.path
+    entry again each time (about a tenth of the bot's time under load). A None entry in
+    sys.modules is Python's own way to say "not importable": the import fails at once.
+    """
+    try:
+        import sniffio  # noqa: F401
+    except ImportError:
+        sys.modules.setdefault("sniffio", None)
+
+
 def build_application(kb: Knowledge, config: Config) -> Application:
     """The bot: Telegram connection settings, shared state and every handler."""
+    remember_sniffio_is_missing()
     metrics = health.Metrics()
     application = (
         ApplicationBuilder()
@@ -52,12 +79,16 @@ def build_application(kb: Knowledge, config: Config) -> Application:
         # A long poll cancelled at shutdown can hold its pooled connection for a moment; a
         # second connection lets the final getUpdates (which confirms the offset) go through.
         .get_updates_request(health.InstrumentedRequest(metrics, connection_pool_size=2))
+        # Updates are handled concurrently (a question waits for its worker while others are
+        # read and answered), but each chat's one after another, in order.
+        .concurrent_updates(asking.ChatOrder(CONCURRENT_UPDATES))
         .post_init(post_init)
-        .post_shutdown(health.stop_server)
+        .post_shutdown(post_shutdown)
         .build()
     )
     application.bot_data[handlers.METRICS] = metrics
     application.bot_data[handlers.KB] = kb
+    application.bot_data[handlers.ASKER] = asking.Asker(kb, config.workers)
     application.bot_data[handlers.CONFIG] = config
     application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
     feedback = Feedback(kb.store, retention_days=config.retention_days)

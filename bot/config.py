@@ -20,6 +20,10 @@ DEFAULT_LISTEN = "127.0.0.1"
 DEFAULT_PORT = 8443
 DEFAULT_HEALTH_PORT = 9090
 DEFAULT_MAX_UPLOAD = 2 * 1024 * 1024
+# Processes that look questions up (bot.asking); each holds its own copy of the index
+# statistics in memory. 0 looks them up in the bot's own event loop.
+DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
+MAX_WORKERS = 64
 MAX_UPLOAD_LIMIT = 20 * 1024 * 1024  # bots cannot download bigger files from Telegram
 # Telegram's rule for setWebhook's secret_token.
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -50,6 +54,7 @@ class Config:
     health_listen: str = DEFAULT_LISTEN
     admins: frozenset[int] = frozenset()
     max_upload: int = DEFAULT_MAX_UPLOAD
+    workers: int = DEFAULT_WORKERS
 
     @property
     def has_token(self) -> bool:
@@ -101,6 +106,7 @@ class Config:
             max_upload=_number(
                 env, "FAKTABOT_MAX_UPLOAD", DEFAULT_MAX_UPLOAD, low=1, high=MAX_UPLOAD_LIMIT
             ),
+            workers=_number(env, "FAKTABOT_WORKERS", DEFAULT_WORKERS, low=0, high=MAX_WORKERS),
         )
 
 

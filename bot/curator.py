@@ -98,27 +98,26 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/hvorfor: explain the answer replied to, or the chat's latest answer."""
     message = update.effective_message
-    result = _result_for(message, context)
+    result = await _result_for(message, context)
     await handlers.send_html(message, why_html(result) if result else WHY_NOTHING)
 
 
-def _result_for(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Result | None:
+async def _result_for(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Result | None:
     recent: Recent = context.bot_data[handlers.RECENT]
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return recent.last(message.chat_id)
-    return recent.get(message.chat_id, replied.message_id) or _ask_again(replied, context)
+    return recent.get(message.chat_id, replied.message_id) or await _ask_again(replied, context)
 
 
-def _ask_again(answer: Message, context: ContextTypes.DEFAULT_TYPE) -> Result | None:
+async def _ask_again(answer: Message, context: ContextTypes.DEFAULT_TYPE) -> Result | None:
     """After a restart: the question behind an answer's vote buttons, asked once more."""
     asked_id = _asked_id(answer.reply_markup)
     asked = context.bot_data[handlers.FEEDBACK].asked(asked_id) if asked_id else None
     if asked is None:
         return None
-    kb = context.bot_data[handlers.KB]
-    kb.refresh()
-    return kb.ask(asked.question)
+    result, _ = await context.bot_data[handlers.ASKER].ask(asked.question)
+    return result
 
 
 def _asked_id(markup: InlineKeyboardMarkup | None) -> int | None:

@@ -36,6 +36,7 @@ USERNAME = "username"
 FEEDBACK = "feedback"  # knowledge.feedback.Feedback: the question log and the votes
 RECENT = "recent"  # bot.curator.Recent: the latest answers, for /hvorfor
 METRICS = "metrics"
+ASKER = "asker"  # bot.asking.Asker: looks questions up in worker processes
 
 INLINE_CACHE_SECONDS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -147,11 +148,8 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if problem is not None:
         await send_html(message, problem)
         return
-    kb = context.bot_data[KB]
-    started = time.perf_counter()
-    kb.refresh()
-    result = kb.ask(question)
-    context.bot_data[METRICS].observe(result, time.perf_counter() - started)
+    result, seconds = await context.bot_data[ASKER].ask(question)
+    context.bot_data[METRICS].observe(result, seconds)
     logger.info(
         "Question in %s chat: %s",
         message.chat.type,
@@ -233,12 +231,13 @@ async def show_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Offer matching sentences, or the list of articles for an empty query."""
     text = update.inline_query.query.strip()
-    kb = context.bot_data[KB]
-    kb.refresh()
     if not text:
+        kb = context.bot_data[KB]
+        kb.refresh()
         results = render.inline_article_results(kb.articles())
     elif render.question_problem(text) is None:
-        results = render.inline_fact_results(kb.search(text, limit=10))
+        hits = await context.bot_data[ASKER].search(text, limit=10)
+        results = render.inline_fact_results(hits)
     else:
         results = []
     await update.inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS)
