@@ -88,7 +88,9 @@ def build_application(kb: Knowledge, config: Config) -> Application:
     )
     application.bot_data[handlers.METRICS] = metrics
     application.bot_data[handlers.KB] = kb
-    application.bot_data[handlers.ASKER] = asking.Asker(kb, config.workers)
+    application.bot_data[handlers.ASKER] = asking.Asker(
+        kb, config.workers, log_format=config.log_format
+    )
     application.bot_data[handlers.CONFIG] = config
     application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
     feedback = Feedback(kb.store, retention_days=config.retention_days)

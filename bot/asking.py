@@ -41,6 +41,7 @@ from typing import Any
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.logs import configure_logging
 from knowledge import Knowledge, Store
 from knowledge.decide import Decision
 from knowledge.errors import FaktabotError
@@ -98,20 +99,23 @@ class Recipe:
 ASK, SEARCH = "ask", "search"
 
 
-def _serve(conn: Connection, recipe: Recipe) -> None:
+def _serve(conn: Connection, recipe: Recipe, log_level: int, log_format: str) -> None:
     """A worker: open the Knowledge, say "ready", then answer requests until told to stop.
 
-    Signals are the bot's business: on Ctrl-C or SIGTERM it answers what it has taken, using
-    the workers, and then stops them. A worker whose bot is gone (the pipe closes) ends too.
+    It logs as the bot does (level and format; tokens redacted, though it has none). Signals
+    are the bot's business: on Ctrl-C or SIGTERM it answers what it has taken, using the
+    workers, and then stops them. A worker whose bot is gone (the pipe closes) ends too.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    configure_logging(log_level, fmt=log_format)
     try:
         kb = recipe.open()
         kb.ask(WARM_UP)  # loads the word lists and the index statistics
     except Exception as exc:
         conn.send(_failure(exc))
         return
+    logger.info("Worker process %d ready", os.getpid())
     conn.send(("ok", os.getpid()))
     while True:
         try:
@@ -176,8 +180,9 @@ class Asker:
     threads are involved, so the event loop never waits for the GIL to hand replies on.
     """
 
-    def __init__(self, kb: Knowledge, workers: int) -> None:
+    def __init__(self, kb: Knowledge, workers: int, *, log_format: str = "text") -> None:
         self.kb = kb
+        self.log_format = log_format
         self.recipe = Recipe.of(kb) if workers > 0 else None
         self.workers = workers if self.recipe is not None else 0
         self._running: list[_Worker] = []
@@ -199,12 +204,14 @@ class Asker:
                 return
             loop = asyncio.get_running_loop()
             context = _context()
+            # The workers log at the level the bot logs at now (configured or not).
+            log = (logging.getLogger().getEffectiveLevel(), self.log_format)
             new = []
             with _main_script_left_out():
                 for _ in range(missing):
                     ours, theirs = context.Pipe()
                     process = context.Process(
-                        target=_serve, args=(theirs, self.recipe), name="faktabot-worker"
+                        target=_serve, args=(theirs, self.recipe, *log), name="faktabot-worker"
                     )
                     process.daemon = True  # never outlives the bot
                     process.start()

@@ -93,6 +93,8 @@ async def test_webhook_checks_the_secret_and_answers(api: FakeBotApi, seeded_db:
     records = [json.loads(line) for line in log.splitlines() if line.strip()]
     assert {"time", "level", "logger", "message"} <= set(records[0])
     assert any("Running as @" in r["message"] for r in records)
+    ready = [r for r in records if r["logger"] == "bot.asking" and r["message"].endswith("ready")]
+    assert len(ready) == Config().workers, "each worker process logs as the bot does"
     assert SECRET not in log and secret not in log  # bot token and webhook secret redacted
 
 
