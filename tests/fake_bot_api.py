@@ -67,6 +67,7 @@ _NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9-]*)((?:\s+[^<>]*?)?)\s*(/?)>")
 _ATTR = re.compile(r"""([a-zA-Z-]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?""")
 _ENTITY = re.compile(r"&(#[0-9]{1,7}|#x[0-9a-fA-F]{1,6}|[a-zA-Z]{1,10});")
+_MARKUP = re.compile(r"[<&>]")  # where plain text ends
 _COMMAND = re.compile(r"^/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?")
 _MENTION = re.compile(r"(?<![\w@])@[A-Za-z0-9_]{5,32}\b")
 
@@ -141,10 +142,12 @@ def parse_html(text: str) -> tuple[str, list[dict]]:
             pos = match.end()
         elif ch == ">":
             raise fail("Character '>' is reserved and must be escaped")
-        else:
-            out.append(ch)
-            offset += utf16_len(ch)
-            pos += 1
+        else:  # plain text up to the next markup character, in one step
+            found = _MARKUP.search(text, pos)
+            end = found.start() if found else len(text)
+            out.append(text[pos:end])
+            offset += utf16_len(text[pos:end])
+            pos = end
     if stack:
         raise fail(f'Can\'t find end tag corresponding to start tag "{stack[-1][0]}"')
     return "".join(out), entities

@@ -425,6 +425,10 @@ def test_fake_api_parses_html_like_telegram() -> None:
     for broken in ["<script>x</script>", "a < b", "a & b", "<b>x", "<b>x</i>", "&nbsp;"]:
         with pytest.raises(Exception, match="can't parse entities"):
             parse_html(broken)
+    # Offsets count UTF-16 units (an emoji is two); errors point at the byte.
+    assert parse_html("😀 æø <i>x</i>")[1] == [{"type": "italic", "offset": 6, "length": 1}]
+    with pytest.raises(Exception, match="'>' is reserved and must be escaped at byte offset 7"):
+        parse_html("æø a > b")
 
 
 # --- pieces: config, flood gate, builder, run() ----------------------------------------------
