@@ -11,7 +11,7 @@ from .normalize import tokens, word_surfaces
 
 # Bump when the code that turns a sentence into terms changes: stored terms are then
 # recomputed when a database is opened (the word lists are fingerprinted by content).
-ANALYSIS_VERSION = 2  # 2: number keys are one FTS token ("32.000" -> "32000")
+ANALYSIS_VERSION = 3  # 2: number keys one FTS token ("32.000" -> "32000"); 3: cohesion
 ANALYSIS_FILES = ("stopwords.txt", "lemmas.txt")
 
 

@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
+from .cohesion import coherent
 from .lexicon import DATA
 from .match import Candidate
 from .query import TYPO_WEIGHT, Query
@@ -31,6 +32,7 @@ FEATURES = (
     "short",
     "size",
     "long",
+    "coherent",
 )
 
 
@@ -62,6 +64,8 @@ def decision_features(
         "size": math.log10(max(n_facts, 1)) / 6,
         # Long sentences hold many words, so they match a question by chance more often.
         "long": min(top.length / 40, 2.0),
+        # Text that shares few words with its own article is seldom an answer.
+        "coherent": coherent(top.cohesion),
     }
 
 

@@ -16,14 +16,18 @@ from rapidfuzz.distance import OSA
 from .analyze import sentence_terms
 from .store import Store
 
-# Postings of the keys that may bring candidates in. Scoring a row costs FTS5 about a
-# microsecond, and a key held by a tenth of a million sentences would make every question
-# score a hundred thousand of them. Questions on stores of a few thousand facts stay far
-# under this (SQuAD-da: at most 2,300), so there every key brings candidates in.
-MATCH_BUDGET = 8_000
+# Postings of the keys that may bring candidates in: at least MATCH_BUDGET, and a fixed
+# share of the archive, so that a larger archive can still bring in a sentence by its
+# moderately rare words. Each posting costs well under a microsecond (`postings`); a key
+# held by a tenth of all sentences would cost every question a hundred milliseconds at a
+# million. Stores of a few thousand facts stay far under the floor (SQuAD-da: at most
+# 2,300), so there every key brings candidates in.
+MATCH_BUDGET = 3_000
+MATCH_SHARE = 0.02
 
 
 PARSED_CACHE = 20_000  # parsed fact rows kept between questions (memory and GC bound it)
+POSTINGS_CACHE = 400_000  # fact ids of looked-up keys kept between questions (about 30 MB)
 T = TypeVar("T")
 
 
@@ -47,6 +51,8 @@ class IndexView:
         self._word_df: dict[str, tuple[str, int]] = {}
         self._title_keys: dict[int, frozenset[str]] = {}
         self._parsed: dict[int, tuple] = {}
+        self._postings: dict[tuple[str, str], list[int]] = {}
+        self._postings_held = 0
 
     def df(self, key: str) -> int:
         """How many facts hold this key, in their words or their compound parts."""
@@ -65,7 +71,8 @@ class IndexView:
         (see `match.candidates`) and still counts in the scorer; it only no longer brings
         in sentences that lack every rarer key. Keys no fact holds are left out.
         """
-        budget = MATCH_BUDGET if budget is None else budget
+        if budget is None:
+            budget = max(MATCH_BUDGET, int(MATCH_SHARE * self.n_facts))
         chosen: list[str] = []
         total = 0
         for df, key in sorted((self.df(k), k) for k in keys):
@@ -76,6 +83,26 @@ class IndexView:
             chosen.append(key)
             total += df
         return chosen
+
+    def postings(self, key: str, column: str = "terms") -> list[int]:
+        """Ids of the facts holding a key in a column ("terms" or "parts"), ascending.
+
+        Reading a key's list from FTS5 without ranking costs well under a microsecond a
+        fact, several times less than scoring it with bm25; frequent keys repeat across
+        questions, so their lists are kept.
+        """
+        found = self._postings.get((key, column))
+        if found is None:
+            rows = self.store.db.execute(
+                "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [f'{column} : "{key}"']
+            ).fetchall()
+            found = [r[0] for r in rows]
+            if self._postings_held + len(found) > POSTINGS_CACHE:
+                self._postings.clear()
+                self._postings_held = 0
+            self._postings[(key, column)] = found
+            self._postings_held += len(found)
+        return found
 
     def idf(self, key: str) -> float:
         """BM25's idf, floored so that a word in every sentence still counts a little."""
@@ -93,6 +120,10 @@ class IndexView:
                 self._parsed.clear()
             found = self._parsed[fact_id] = parse(row)
         return found
+
+    def cached(self, fact_id: int):
+        """The parsed row of a fact if it is kept, else None."""
+        return self._parsed.get(fact_id)
 
     def title_keys(self, article_ids: set[int]) -> dict[int, frozenset[str]]:
         """Search keys of the titles of these articles (a title names the topic)."""

@@ -10,10 +10,9 @@ the kind of answer asked for, and whether it ties the asked noun to another coun
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from rapidfuzz import fuzz, process
 
+from .cohesion import coherent
 from .index import IndexView
 from .lexicon import nationalities
 from .normalize import fold
@@ -22,16 +21,19 @@ from .spans import find_span
 from .store import Store
 
 MINOR_WEIGHT = 0.3  # share of its idf a given name keeps next to a surname
-FIRST_PASS = ("idf_cov", "pool", "title")
+FIRST_PASS = ("idf_cov", "pool", "title", "coherent")
 TYPED = ("person", "time", "number", "place", "reason")
 
 # Weights of the rerank score; tuned on the SQuAD-da benchmark (bench/tune_rank.py).
 # BM25's length-normalised sum and the plain share of words covered scored no better
 # than the idf-weighted share alone (the decision still reads the plain share).
+# `coherent` was weighed with synthetic distractors indexed too (`--distractors`): 0.75
+# ranked best there but cost SQuAD-da alone half a point of top-3; 0.5 keeps it.
 RANK_WEIGHTS = {
     "idf_cov": 1.35,
     "pool": 0.25,
     "title": 0.9,
+    "coherent": 0.5,
     "soft": 0.95,
     "near": 0.3,
     "paragraph": 0.1,
@@ -45,7 +47,9 @@ RANK_WEIGHTS = {
     "fuzz": 0.25,
 }
 
-_COLUMNS = "f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts"
+_COLUMNS = (
+    "f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts, f.cohesion"
+)
 
 
 class Candidate:
@@ -53,10 +57,12 @@ class Candidate:
 
     __slots__ = (
         "article_id",
+        "cohesion",
         "fact_id",
         "features",
         "keys",
         "length",
+        "looked_up",
         "matched",
         "norm",
         "paragraph",
@@ -79,25 +85,20 @@ class Candidate:
             self.parts,
             self.keys,
             self.length,
+            self.cohesion,
         ) = parsed
         self.features: dict[str, float] = {}
         self.matched: dict[int, float] = {}  # query word index -> weight
         self.score = 0.0
-
-    @classmethod
-    def from_row(cls, row: tuple, view: IndexView | None = None) -> Candidate:
-        """A candidate from a `_COLUMNS` row; the view keeps the parsed row for next time."""
-        if view is None:
-            return cls(parse_row(row))
-        return cls(view.parsed(row[0], row, parse_row))
+        self.looked_up: frozenset[int] = frozenset()  # words whose `matched` weight is known
 
 
 # What a stored fact row parses to once: ids, texts, its key sets and its length.
-Parsed = tuple[int, int, int, int, str, str, str, frozenset[str], frozenset[str], int]
+Parsed = tuple[int, int, int, int, str, str, str, frozenset[str], frozenset[str], int, float]
 
 
 def parse_row(row: tuple) -> Parsed:
-    fid, aid, position, paragraph, text, norm, terms, parts = row
+    fid, aid, position, paragraph, text, norm, terms, parts, cohesion = row
     keys = frozenset(terms.replace("|", " ").split())
     length = terms.count(" ") + 1 if terms else 0
     return (
@@ -111,43 +112,83 @@ def parse_row(row: tuple) -> Parsed:
         frozenset(parts.split()),
         keys,
         length,
+        cohesion,
     )
 
 
-def fts_query(query: Query, keys: Iterable[str] | None = None) -> str:
-    """An FTS5 OR-query over every key the question can match (or over `keys`)."""
-    return " OR ".join(f'"{key}"' for key in sorted(query.keys() if keys is None else keys))
+POOL = 3  # rows scored on their postings per candidate kept: cohesion picks among them
 
 
 def candidates(
-    store: Store, query: Query, *, limit: int, view: IndexView | None = None
+    store: Store, query: Query, *, limit: int, view: IndexView, idfs: list[float] | None = None
 ) -> list[Candidate]:
-    """Facts that share at least one key with the question, best BM25 first.
+    """Facts holding the question's rarer keys, the `limit` most promising first.
 
-    FTS5 scores every row a key brings in, so in a large archive frequent keys cost most
-    of a question's time. Given the view, a row must hold one of the rarer keys
-    (`IndexView.match_keys`): "(rare OR ...) AND (every key OR ...)" keeps the frequent
-    keys in the BM25 rank of those rows without scoring all the rows they alone hold.
-    FTS5 picks the best `limit` rows before the join, so only those are read from `facts`.
+    Each fact is first scored from the keys' posting lists alone, without reading it: the
+    idf of every question word it holds, stand-ins counting for less. Reading a posting
+    list costs FTS5 far less than ranking its rows with bm25. Frequent keys do not bring
+    facts in (`IndexView.match_keys`); they still count in the first pass. The best few
+    times `limit` are then read, and how coherent each is (`knowledge.cohesion`) picks the
+    candidates among them: a sentence sharing no words with its own article is rarely one.
     """
-    keys = query.keys()
-    if view is None:
-        match = fts_query(query) if keys else ""
-    else:
-        present = [k for k in keys if view.df(k)]
-        rare = view.match_keys(present)
-        match = fts_query(query, rare) if rare else ""
-        if len(rare) < len(present):
-            match = f"({match}) AND ({fts_query(query, present)})"
-    if not match:
+    if idfs is None:
+        idfs = [word_idf(w, view) for w in query.words]
+    chosen = set(view.match_keys(query.keys()))
+    if not chosen:
         return []
-    rows = store.db.execute(
-        f"SELECT {_COLUMNS} FROM (SELECT rowid AS id, bm25(facts_fts, 1.0, 0.5) AS score"
-        " FROM facts_fts WHERE facts_fts MATCH ? ORDER BY score LIMIT ?) AS top"
-        " JOIN facts f ON f.id = top.id ORDER BY top.score, top.id",
-        [match, limit],
-    ).fetchall()
-    return [Candidate.from_row(row, view) for row in rows]
+    total_idf = sum(idfs) or 1.0
+    held: dict[int, float] = {}
+    credits: dict[int, dict[int, float]] = {}  # word index -> fact id -> weight held
+    for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True)):
+        # What each fact holding the word earns: its best stand-in (higher weights last).
+        sources = sorted(
+            (weight * share, key, column)
+            for key, weight in word.alternatives.items()
+            if key in chosen
+            for column, share in (("terms", 1.0), ("parts", PART_WEIGHT))
+        )
+        credit: dict[int, float] = {}
+        for weight, key, column in sources:
+            credit.update(dict.fromkeys(view.postings(key, column), weight))
+        for fid, weight in credit.items():
+            held[fid] = held.get(fid, 0.0) + idf * weight
+        if all(k in chosen or not view.df(k) for k in word.alternatives):
+            credits[i] = credit  # every fact holding the word is here: the first pass reuses it
+    w_cov, w_coherent = RANK_WEIGHTS["idf_cov"] / total_idf, RANK_WEIGHTS["coherent"]
+    promise = {fid: w_cov * value for fid, value in held.items()}
+    best = _top(promise, POOL * limit)
+    if len(best) > limit:
+        marks = ",".join("?" * len(best))
+        cohesion = dict(
+            store.db.execute(f"SELECT id, cohesion FROM facts WHERE id IN ({marks})", best)
+        )
+        best = _top({f: promise[f] + w_coherent * coherent(cohesion[f]) for f in best}, limit)
+    found = fetch(store, best, view)
+    looked_up = frozenset(credits)
+    for cand in found:
+        fid = cand.fact_id
+        cand.looked_up = looked_up
+        for i, credit in credits.items():
+            if fid in credit:
+                cand.matched[i] = credit[fid]
+    return found
+
+
+def _top(scores: dict[int, float], n: int) -> list[int]:
+    """The `n` best-scoring ids, best first; equal scores in id order."""
+    return sorted(sorted(scores), key=scores.__getitem__, reverse=True)[:n]
+
+
+def fetch(store: Store, ids: list[int], view: IndexView) -> list[Candidate]:
+    """Candidates for these facts, in this order; rows parsed before are not read again."""
+    missing = [f for f in ids if view.cached(f) is None]
+    if missing:
+        marks = ",".join("?" * len(missing))
+        for row in store.db.execute(
+            f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({marks})", missing
+        ):
+            view.parsed(row[0], row, parse_row)
+    return [Candidate(parsed) for f in ids if (parsed := view.cached(f)) is not None]
 
 
 def surroundings(
@@ -155,8 +196,8 @@ def surroundings(
     found: list[Candidate],
     *,
     known: dict[int, Candidate],
+    view: IndexView,
     reach: int = 3,
-    view: IndexView | None = None,
 ) -> list[Candidate]:
     """Sentences near each candidate: its neighbours and the rest of its paragraph (up to `reach`).
 
@@ -165,18 +206,24 @@ def surroundings(
     Sentences already fetched as candidates (`known`) are not read again.
     """
     wanted = {c.fact_id + d for c in found for d in range(-reach, reach + 1)}
-    ids = sorted(wanted - known.keys())
     out = [known[i] for i in wanted if i in known]
-    if ids:
-        rows = store.db.execute(
-            f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({','.join('?' * len(ids))})", ids
-        ).fetchall()
-        # Only the same paragraph or the very next sentence counts: parse just those.
-        places = {(c.article_id, c.paragraph) for c in found}
-        next_door = {(c.article_id, c.position + d) for c in found for d in (-1, 1)}
+    places = {(c.article_id, c.paragraph) for c in found}
+    next_door = {(c.article_id, c.position + d) for c in found for d in (-1, 1)}
+    # Only the same paragraph or the very next sentence counts: parse just those.
+    rows: list[tuple] = []
+    for i in sorted(wanted - known.keys()):
+        parsed = view.cached(i)
+        if parsed is None:
+            rows.append(i)
+        elif (parsed[1], parsed[3]) in places or (parsed[1], parsed[2]) in next_door:
+            out.append(Candidate(parsed))
+    if rows:
+        marks = ",".join("?" * len(rows))
         out += [
-            Candidate.from_row(row, view)
-            for row in rows
+            Candidate(view.parsed(row[0], row, parse_row))
+            for row in store.db.execute(
+                f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({marks})", rows
+            )
             if (row[1], row[3]) in places or (row[1], row[2]) in next_door
         ]
     return out
@@ -216,21 +263,24 @@ def soft_credit(word: QueryWord, norms: list[str], prefixes: set[str]) -> float:
     return 0.0
 
 
-def score(query: Query, view: IndexView, found: list[Candidate]) -> list[float]:
+def score(query: Query, view: IndexView, found: list[Candidate], idfs: list[float]) -> None:
     """First pass, on every candidate: how much of the question each sentence holds."""
-    idfs = [word_idf(w, view) for w in query.words]
     total_idf = sum(idfs) or 1.0
     n_words = len(query.words) or 1
     for cand in found:
         idf_hit = 0.0
         for i, (word, idf) in enumerate(zip(query.words, idfs, strict=True)):
-            weight = word_weight(word, cand.keys, cand.parts)
-            if weight:
-                cand.matched[i] = weight
-                idf_hit += idf * weight
+            if i in cand.looked_up:
+                weight = cand.matched.get(i, 0.0)
+            else:
+                weight = word_weight(word, cand.keys, cand.parts)
+                if weight:
+                    cand.matched[i] = weight
+            idf_hit += idf * weight
         cand.features = {
             "idf_cov": idf_hit / total_idf,
             "cov": len(cand.matched) / n_words,
+            "coherent": coherent(cand.cohesion),
         }
     _pool_context(idfs, found)
     titles = view.title_keys({c.article_id for c in found})
@@ -246,7 +296,6 @@ def score(query: Query, view: IndexView, found: list[Candidate]) -> list[float]:
         )
     for cand in found:
         cand.score = sum(RANK_WEIGHTS[k] * cand.features[k] for k in FIRST_PASS)
-    return idfs
 
 
 def _pool_context(idfs: list[float], found: list[Candidate]) -> None:
@@ -404,8 +453,9 @@ def rank(
     store: Store, view: IndexView, query: Query, *, limit: int = 100, rerank: int = 30
 ) -> list[Candidate]:
     """Candidates for the question, best first; only the first `rerank` get the second pass."""
-    found = candidates(store, query, limit=limit, view=view)
-    idfs = score(query, view, found)
+    idfs = [word_idf(w, view) for w in query.words]
+    found = candidates(store, query, limit=limit, view=view, idfs=idfs)
+    score(query, view, found, idfs)
     found.sort(key=lambda c: (-c.score, c.fact_id))
     head = found[:rerank]
     known = {c.fact_id: c for c in found}

@@ -17,27 +17,29 @@ from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import chain, islice
+from itertools import chain, groupby, islice
+from operator import itemgetter
 from pathlib import Path
 
 import platformdirs
 import sqlite_utils
 
 from .analyze import analysis_fingerprint, sentence_terms
+from .cohesion import NEUTRAL, cohesion
 from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
 from .parse import parse_text
 from .segment import split_sentences
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 BULK_ARTICLES = 50  # from this many articles on, a forked worker process analyses them
 CHUNK_ARTICLES = 64  # articles per piece of work sent to the worker
 AHEAD_CHUNKS = 10  # pieces of work in flight while the main process writes
-_FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts'
-_NINE = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts, cohesion'
+_VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _STAGE = f"CREATE TEMP TABLE IF NOT EXISTS facts_stage ({_FACT_COLUMNS})"
 
 _SCHEMA = """
@@ -61,6 +63,7 @@ CREATE TABLE IF NOT EXISTS facts (
     norm TEXT NOT NULL,
     terms TEXT NOT NULL,
     parts TEXT NOT NULL,
+    cohesion REAL NOT NULL DEFAULT {neutral},
     UNIQUE (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS facts_paragraph ON facts(article_id, paragraph);
@@ -80,7 +83,7 @@ CREATE TRIGGER IF NOT EXISTS facts_ad AFTER DELETE ON facts BEGIN
     INSERT INTO facts_fts(facts_fts, rowid, terms, parts)
     VALUES ('delete', old.id, old.terms, old.parts);
 END;
-"""
+""".replace("{neutral}", str(NEUTRAL))
 
 
 # Additive upgrades: the statements that take a database from version N - 1 to N.
@@ -199,7 +202,7 @@ class Store:
         if version == SCHEMA_VERSION:
             return False
         with self.db.atomic():
-            self._add_paragraph_column()
+            self._add_missing_columns()
             for statement in _statements(_SCHEMA):
                 self.db.execute(statement)
             for target, script in _MIGRATIONS.items():
@@ -209,11 +212,20 @@ class Store:
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return version == 0
 
-    def _add_paragraph_column(self) -> None:
-        """The first schema-1 databases had no `facts.paragraph`: one paragraph for all."""
+    def _add_missing_columns(self) -> None:
+        """Columns later schemas added to `facts`; their values are filled by `reanalyse`.
+
+        The first schema-1 databases had no paragraph numbers; schema 3 added cohesion.
+        """
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(facts)")}
-        if columns and "paragraph" not in columns:
+        if not columns:
+            return  # a new database: the schema creates the table whole
+        if "paragraph" not in columns:
             self.db.execute("ALTER TABLE facts ADD COLUMN paragraph INTEGER NOT NULL DEFAULT 0")
+        if "cohesion" not in columns:
+            self.db.execute(
+                f"ALTER TABLE facts ADD COLUMN cohesion REAL NOT NULL DEFAULT {NEUTRAL}"
+            )
 
     # -- writing -------------------------------------------------------------
 
@@ -328,7 +340,8 @@ class Store:
                 words.extend(p.words)
                 added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))
             if staged:
-                conn.executemany(f"INSERT INTO temp.facts_stage ({_FACT_COLUMNS})" + _NINE, staged)
+                stage = f"INSERT INTO temp.facts_stage ({_FACT_COLUMNS})" + _VALUES
+                conn.executemany(stage, staged)
                 conn.execute(
                     f"INSERT INTO facts ({_FACT_COLUMNS})"
                     f" SELECT {_FACT_COLUMNS} FROM temp.facts_stage ORDER BY rowid"
@@ -381,7 +394,8 @@ class Store:
         Stored terms are derived from the text by the analysis of the faktabot that wrote
         them; after an upgrade that changes it (new stop words, lemmas, tokenising), the
         old terms would no longer meet the new questions. Paragraph numbers are worked out
-        again from the article text too. Runs once, in one transaction.
+        again from the article text too, and each sentence's cohesion. Runs once, in one
+        transaction.
         """
         with self.db.atomic():
             words: Counter[str] = Counter()
@@ -391,17 +405,26 @@ class Store:
                 article_id: [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
                 for article_id, text in self.db.execute("SELECT id, text FROM articles")
             }
-            for fact_id, article_id, start, text in self.db.execute(
-                "SELECT id, article_id, start, text FROM facts"
-            ):
-                analysed = sentence_terms(text)
-                paragraph = bisect.bisect(breaks.get(article_id, []), start)
-                updates.append((analysed.terms, analysed.parts, analysed.norm, paragraph, fact_id))
-                words.update(analysed.words.keys())
-                for norm, raw in analysed.words.items():
-                    raws.setdefault(norm, raw)
+            rows = self.db.execute(
+                "SELECT id, article_id, start, text FROM facts ORDER BY article_id, position"
+            )
+            for article_id, facts in groupby(rows, key=itemgetter(1)):
+                done = []
+                for fact_id, _, start, text in facts:
+                    analysed = sentence_terms(text)
+                    paragraph = bisect.bisect(breaks.get(article_id, []), start)
+                    done.append((fact_id, paragraph, analysed))
+                    words.update(analysed.words.keys())
+                    for norm, raw in analysed.words.items():
+                        raws.setdefault(norm, raw)
+                shares = cohesion([a.terms for _, _, a in done])
+                updates += [
+                    (a.terms, a.parts, a.norm, paragraph, share, fact_id)
+                    for (fact_id, paragraph, a), share in zip(done, shares, strict=True)
+                ]
             self.db.conn.executemany(
-                "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ? WHERE id = ?",
+                "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ?, cohesion = ?"
+                " WHERE id = ?",
                 updates,
             )
             self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
@@ -538,7 +561,8 @@ def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]]]:
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
         rows.append((position, paragraph, start, end, sentence, analysed.norm, terms, parts))
-    return rows, words
+    shares = cohesion([row[6] for row in rows])
+    return [(*row, share) for row, share in zip(rows, shares, strict=True)], words
 
 
 def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], list[dict[str, str]]]]:

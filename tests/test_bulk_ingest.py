@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from knowledge import ArticleInput, Knowledge, Store
 from knowledge.analyze import sentence_terms
 from knowledge.index import IndexView
-from knowledge.match import candidates
+from knowledge.match import candidates, rank
 from knowledge.normalize import normalize_text, tokens
 from knowledge.query import analyse
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
@@ -238,8 +238,10 @@ def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
     assert len(everything) == 62
     monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 10)
     found = candidates(store, query, limit=100, view=kb.view)
+    assert {c.text for c in found} == {"Elefanten fik besøg i havnen.", "Elefanten Bent sov."}
     # Only sentences with the rare key come in; the frequent ones still order them.
-    assert [c.text for c in found] == ["Elefanten fik besøg i havnen.", "Elefanten Bent sov."]
+    ranked = rank(store, kb.view, query)
+    assert [c.text for c in ranked] == ["Elefanten fik besøg i havnen.", "Elefanten Bent sov."]
 
 
 def test_a_small_store_looks_up_every_key():
@@ -248,6 +250,7 @@ def test_a_small_store_looks_up_every_key():
     query = analyse("Hvem er talsmand for Pentagon?", view, kb.synonyms)
     every = query.keys()
     assert set(view.match_keys(every)) == {k for k in every if view.df(k)}
-    with_view = candidates(kb.store, query, limit=100, view=view)
-    without = candidates(kb.store, query, limit=100)
-    assert [c.fact_id for c in with_view] == [c.fact_id for c in without]
+    found = {c.fact_id for c in candidates(kb.store, query, limit=100, view=view)}
+    match = " OR ".join(f'"{k}"' for k in every)
+    sharing = kb.store.db.execute("SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [match])
+    assert found == {r[0] for r in sharing} and found

@@ -174,7 +174,7 @@ def test_a_version_1_database_is_migrated_without_losing_articles(tmp_path: Path
     articles = store.articles()
 
     upgraded = Knowledge.open(path)
-    assert upgraded.store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 2
+    assert upgraded.store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert upgraded.articles() == articles
     Feedback(upgraded.store).log(upgraded.ask(PENTAGON), chat_type="private", user_id=1)
     assert upgraded.ask(PENTAGON).answer is not None

@@ -346,14 +346,34 @@ def test_a_first_schema_database_without_paragraphs_still_opens(tmp_path):
     assert answer is not None and "Pat Ryder" in answer.fact.text
 
 
+def _fresh_and_changed(tmp_path, *statements: str):
+    """A fresh database and one altered by `statements`, both with the seed article."""
+    fresh, changed = tmp_path / "fresh.db", tmp_path / "changed.db"
+    Store.open(fresh).db.conn.close()
+    _written_then_changed(changed, *statements)
+    return fresh, changed
+
+
+def test_a_schema_2_database_gains_each_sentence_cohesion_on_open(tmp_path):
+    fresh, old = _fresh_and_changed(
+        tmp_path,
+        "ALTER TABLE facts DROP COLUMN cohesion",
+        "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
+        "PRAGMA user_version = 2",
+    )
+    Store.open(old).db.conn.close()
+    query = "SELECT id, cohesion FROM facts ORDER BY id"
+    got = sqlite3.connect(old).execute(query).fetchall()
+    assert got == sqlite3.connect(fresh).execute(query).fetchall()
+    assert len({c for _, c in got}) > 3  # worked out per sentence, not the column default
+    assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
 def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
     # A database written by a faktabot whose analysis differed (stale terms, paragraphs,
     # words) is brought up to date when it is opened, as if freshly ingested.
-    fresh = tmp_path / "fresh.db"
-    stale = tmp_path / "stale.db"
-    Store.open(fresh).db.conn.close()
-    _written_then_changed(
-        stale,
+    fresh, stale = _fresh_and_changed(
+        tmp_path,
         "UPDATE facts SET terms = 'forkert', parts = '', paragraph = 0",
         "INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')",
         "UPDATE words SET df = 99",
@@ -362,7 +382,7 @@ def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
     kb = Knowledge(Store.open(stale))
     answer = kb.ask("Hvem er talsmand for Pentagon?").answer
     assert answer is not None and "Pat Ryder" in answer.fact.text
-    query = "SELECT position, paragraph, norm, terms, parts FROM facts ORDER BY position"
+    query = "SELECT position, paragraph, norm, terms, parts, cohesion FROM facts ORDER BY position"
     words = "SELECT norm, raw, df FROM words ORDER BY norm"
     a, b = sqlite3.connect(stale), sqlite3.connect(fresh)
     assert a.execute(query).fetchall() == b.execute(query).fetchall()
