@@ -4,14 +4,15 @@ The real Application from `bot.app.build_application` polls the fake Bot API of 
 tests (a real HTTP server on 127.0.0.1), every update is a private-chat question, and
 the clock runs from the first update pushed until the bot's reply to the last one is
 recorded. The path is the bot's own: HTTP long poll, PTB's update queue and filters, the
-flood gate, `Knowledge.ask`, rendering, the question log, the HTTP sendMessage and the
-fake's validation of the HTML.
+flood gate, `Knowledge.ask` (in the bot's worker processes, `--workers`, as
+FAKTABOT_WORKERS; 0 looks up in the bot's own process), rendering, the question log, the
+HTTP sendMessage and the fake's validation of the HTML.
 
 Two settings are measured: the rate limiter as configured (PTB's AIORateLimiter, which
 keeps to Telegram's 30 messages a second across chats, so that is the ceiling by design),
 and with that limiter's overall cap off, which shows what the bot itself can do.
 
-    python -m bench.fullpath --db DB [--questions 2000]
+    python -m bench.fullpath --db DB [--questions 2000] [--workers N]
 """
 
 from __future__ import annotations
