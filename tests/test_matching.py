@@ -12,7 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge import ArticleInput, Knowledge, Store
+from knowledge import ArticleInput, Knowledge, Store, match
+from knowledge.query import analyse
 from knowledge.store import seed_text
 
 
@@ -319,3 +320,22 @@ def test_a_number_with_a_thousands_separator_is_a_known_word(seed_kb):
     result = seed_kb.ask("32.000 dræbte")
     assert result.answer is not None and "32.000" in result.answer.fact.text
     assert result.explanation.missing == ()
+
+
+def test_only_candidates_close_to_the_best_get_the_second_pass(monkeypatch):
+    # Forty sentences hold "elefanten"; one also holds "Bent" and "hø". The first pass
+    # puts it far ahead, so only RERANK_MIN candidates are reranked; with a wide margin,
+    # as many as `rerank`.
+    kb = Knowledge(Store.open(":memory:", seed=False))
+    others = [ArticleInput(f"Elefanten i zoo nummer {n} sov længe.") for n in range(40)]
+    list(kb.ingest([ArticleInput("Elefanten Bent spiser hø hver dag."), *others]))
+    query = analyse("Hvor meget hø spiser elefanten Bent?", kb.view, kb.synonyms)
+
+    def reranked() -> int:
+        ranked = match.rank(kb.store, kb.view, query)
+        assert ranked[0].text.startswith("Elefanten Bent")
+        return sum("fuzz" in c.features for c in ranked)
+
+    assert reranked() == match.RERANK_MIN
+    monkeypatch.setattr(match, "RERANK_WITHIN", 100.0)
+    assert reranked() == 40  # `rerank`'s default
