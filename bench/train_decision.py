@@ -87,7 +87,7 @@ def report(name, rows, w, b, threshold):
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--write", action="store_true", help="write knowledge/data/decision.json")
-    parser.add_argument("--threshold", type=float, default=0.25, help="answer from this confidence")
+    parser.add_argument("--threshold", type=float, default=0.3, help="answer from this confidence")
     args = parser.parse_args()
     articles, questions = load()
     rng = random.Random(5)

@@ -7,7 +7,6 @@ another process's ingest is seen at the next question.
 from __future__ import annotations
 
 import math
-from array import array
 from collections.abc import Callable, Iterable
 from typing import TypeVar
 
@@ -52,7 +51,7 @@ class IndexView:
         self._word_df: dict[str, tuple[str, int]] = {}
         self._title_keys: dict[int, frozenset[str]] = {}
         self._parsed: dict[int, tuple] = {}
-        self._postings: dict[tuple[str, str], array[int]] = {}
+        self._postings: dict[tuple[str, str], list[int]] = {}
         self._postings_held = 0
 
     def df(self, key: str) -> int:
@@ -85,7 +84,7 @@ class IndexView:
             total += df
         return chosen
 
-    def postings(self, key: str, column: str = "terms") -> array[int]:
+    def postings(self, key: str, column: str = "terms") -> list[int]:
         """Ids of the facts holding a key in a column ("terms" or "parts"), ascending.
 
         Reading a key's list from FTS5 without ranking costs well under a microsecond a
@@ -96,9 +95,8 @@ class IndexView:
         if found is None:
             rows = self.store.db.execute(
                 "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [f'{column} : "{key}"']
-            )
-            # An array, not a list: the garbage collector need not walk its numbers.
-            found = array("q", (r[0] for r in rows))
+            ).fetchall()
+            found = [r[0] for r in rows]
             if self._postings_held + len(found) > POSTINGS_CACHE:
                 self._postings.clear()
                 self._postings_held = 0
