@@ -589,17 +589,25 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
     if full:
         parts.append("### Full path (Telegram application, fake Bot API on 127.0.0.1)")
         rows = [
-            [r["label"], x["limiter"], x["questions"], x["seconds"], x["qps"], x["failed_sends"]]
+            [
+                r["label"],
+                x["limiter"],
+                x.get("workers", 0),
+                x["questions"],
+                x["seconds"],
+                x["qps"],
+                x["failed_sends"],
+            ]
             for r in full
             for x in r["fullpath"]
         ]
-        parts.append(
-            table(["corpus", "rate limiter", "questions", "s", "questions/s", "failed"], rows)
-        )
+        head = ["corpus", "rate limiter", "workers", "questions", "s", "questions/s", "failed"]
+        parts.append(table(head, rows))
         parts.append(
             "bench/fullpath.py: private-chat questions from 500 users through "
-            "`build_application` (polling, flood gate, `Knowledge.ask`, rendering, question "
-            "log, sendMessage), timed until the last reply is recorded."
+            "`build_application` (polling, flood gate, `Knowledge.ask` in the bot's worker "
+            "processes, rendering, question log, sendMessage), timed until the last reply "
+            "is recorded. Everything, the fake Bot API included, shares the 2 cores."
         )
     if PLOT.exists():
         parts.append("![Latency against corpus size](latency.png)")

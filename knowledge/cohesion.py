@@ -26,19 +26,23 @@ def cohesion(terms: list[str]) -> list[float]:
     """For each sentence's terms, the share of its content words found in another sentence."""
     if len(terms) < MIN_SENTENCES:
         return [NEUTRAL] * len(terms)
-    groups = [[set(group.split("|")) for group in t.split()] for t in terms]
-    held = [set().union(*sentence) if sentence else set() for sentence in groups]
     counts: Counter[str] = Counter()
-    for keys in held:
-        counts.update(keys)
+    for t in terms:
+        counts.update(set(t.replace("|", " ").split()))  # each sentence counts a key once
+    shared = {key for key, n in counts.items() if n > 1}  # keys in more than one sentence
     out = []
-    for sentence in groups:
-        if not sentence:
+    for t in terms:
+        groups = t.split()
+        if not groups:
             out.append(NEUTRAL)
             continue
-        # Each sentence counts a key once, so a key counted twice is in another sentence.
-        shared = sum(1 for group in sentence if any(counts[k] > 1 for k in group))
-        out.append(round(shared / len(sentence), 3))
+        # A word is shared if any of its keys is ("sige|sig" holds two).
+        held = sum(
+            1
+            for group in groups
+            if group in shared or ("|" in group and not shared.isdisjoint(group.split("|")))
+        )
+        out.append(round(held / len(groups), 3))
     return out
 
 
