@@ -11,7 +11,7 @@ from .normalize import tokens, word_surfaces
 
 # Bump when the code that turns a sentence into terms changes: stored terms are then
 # recomputed when a database is opened (the word lists are fingerprinted by content).
-ANALYSIS_VERSION = 3  # 2: number keys one FTS token ("32.000" -> "32000"); 3: cohesion
+ANALYSIS_VERSION = 4  # 2: numbers one FTS token ("32.000" -> "32000"); 3: cohesion; 4: titles
 ANALYSIS_FILES = ("stopwords.txt", "lemmas.txt")
 
 
@@ -71,3 +71,10 @@ def sentence_terms(text: str) -> SentenceTerms:
 def split_terms(terms: str) -> list[tuple[str, ...]]:
     """The stored `terms` text back as one tuple of keys per content word."""
     return [tuple(w.split("|")) for w in terms.split()]
+
+
+def title_keys(title: str) -> str:
+    """Every key of a title's words and compound parts, once each: a title names the topic."""
+    analysed = sentence_terms(title)
+    keys = analysed.terms.replace("|", " ").split() + analysed.parts.split()
+    return " ".join(dict.fromkeys(keys))

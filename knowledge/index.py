@@ -13,7 +13,6 @@ from typing import TypeVar
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from .analyze import sentence_terms
 from .store import Store
 
 # Postings of the keys that may bring candidates in: at least MATCH_BUDGET, and a fixed
@@ -116,9 +115,11 @@ class IndexView:
         """A fact row parsed once per store version; questions keep meeting the same facts."""
         found = self._parsed.get(fact_id)
         if found is None:
+            found = parse(row)
             if len(self._parsed) >= PARSED_CACHE:
                 self._parsed.clear()
-            found = self._parsed[fact_id] = parse(row)
+            if PARSED_CACHE:
+                self._parsed[fact_id] = found
         return found
 
     def cached(self, fact_id: int):
@@ -130,12 +131,10 @@ class IndexView:
         missing = [a for a in article_ids if a not in self._title_keys]
         if missing:
             marks = ",".join("?" * len(missing))
-            for aid, title in self.store.db.execute(
-                f"SELECT id, title FROM articles WHERE id IN ({marks})", missing
+            for aid, keys in self.store.db.execute(
+                f"SELECT id, title_keys FROM articles WHERE id IN ({marks})", missing
             ):
-                terms = sentence_terms(title)
-                keys = set(terms.terms.replace("|", " ").split()) | set(terms.parts.split())
-                self._title_keys[aid] = frozenset(keys)
+                self._title_keys[aid] = frozenset(keys.split())
         return {a: self._title_keys.get(a, frozenset()) for a in article_ids}
 
     def _load_words(self) -> dict[int, list[str]]:

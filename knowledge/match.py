@@ -187,14 +187,15 @@ def _top(scores: dict[int, float], n: int) -> list[int]:
 
 def fetch(store: Store, ids: list[int], view: IndexView) -> list[Candidate]:
     """Candidates for these facts, in this order; rows parsed before are not read again."""
-    missing = [f for f in ids if view.cached(f) is None]
+    parsed = {f: row for f in ids if (row := view.cached(f)) is not None}
+    missing = [f for f in ids if f not in parsed]
     if missing:
         marks = ",".join("?" * len(missing))
         for row in store.db.execute(
             f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({marks})", missing
         ):
-            view.parsed(row[0], row, parse_row)
-    return [Candidate(parsed) for f in ids if (parsed := view.cached(f)) is not None]
+            parsed[row[0]] = view.parsed(row[0], row, parse_row)
+    return [Candidate(parsed[f]) for f in ids if f in parsed]
 
 
 def surroundings(

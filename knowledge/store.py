@@ -24,7 +24,7 @@ from pathlib import Path
 import platformdirs
 import sqlite_utils
 
-from .analyze import analysis_fingerprint, sentence_terms
+from .analyze import analysis_fingerprint, sentence_terms, title_keys
 from .cohesion import NEUTRAL, cohesion
 from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
@@ -32,7 +32,7 @@ from .model import Article, ArticleInput, Fact
 from .parse import parse_text
 from .segment import split_sentences
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 BULK_ARTICLES = 50  # from this many articles on, a forked worker process analyses them
@@ -47,6 +47,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
+    title_keys TEXT NOT NULL DEFAULT '',
     date TEXT,
     url TEXT,
     hash TEXT NOT NULL UNIQUE,
@@ -219,11 +220,15 @@ class Store:
     def _add_missing_columns(self) -> None:
         """Columns later schemas added to `facts`; their values are filled by `reanalyse`.
 
-        The first schema-1 databases had no paragraph numbers; schema 3 added cohesion.
+        The first schema-1 databases had no paragraph numbers; schema 3 added cohesion and
+        schema 4 the keys of article titles.
         """
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(facts)")}
         if not columns:
-            return  # a new database: the schema creates the table whole
+            return  # a new database: the schema creates the tables whole
+        titles = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
+        if "title_keys" not in titles:
+            self.db.execute("ALTER TABLE articles ADD COLUMN title_keys TEXT NOT NULL DEFAULT ''")
         if "paragraph" not in columns:
             self.db.execute("ALTER TABLE facts ADD COLUMN paragraph INTEGER NOT NULL DEFAULT 0")
         if "cohesion" not in columns:
@@ -337,8 +342,9 @@ class Store:
                 item = p.item
                 title = item.title or derive_title(item.text)
                 article_id = conn.execute(
-                    "INSERT INTO articles (title, date, url, hash, text) VALUES (?, ?, ?, ?, ?)",
-                    [title, item.date, item.url, p.digest, item.text],
+                    "INSERT INTO articles (title, title_keys, date, url, hash, text)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [title, title_keys(title), item.date, item.url, p.digest, item.text],
                 ).lastrowid
                 staged.extend((article_id, *r) for r in p.rows)
                 words.extend(p.words)
@@ -409,6 +415,10 @@ class Store:
                 article_id: [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
                 for article_id, text in self.db.execute("SELECT id, text FROM articles")
             }
+            self.db.conn.executemany(
+                "UPDATE articles SET title_keys = ? WHERE id = ?",
+                [(title_keys(t), a) for a, t in self.db.execute("SELECT id, title FROM articles")],
+            )
             rows = self.db.execute(
                 "SELECT id, article_id, start, text FROM facts ORDER BY article_id, position"
             )

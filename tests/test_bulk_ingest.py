@@ -254,3 +254,16 @@ def test_a_small_store_looks_up_every_key():
     match = " OR ".join(f'"{k}"' for k in every)
     sharing = kb.store.db.execute("SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [match])
     assert found == {r[0] for r in sharing} and found
+
+
+@pytest.mark.parametrize("kept", [0, 3, 20_000])
+def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
+    # The parsed-row cache may be cleared while a question's rows are read; none is lost.
+    monkeypatch.setattr("knowledge.index.PARSED_CACHE", kept)
+    store = Store.open(":memory:", seed=False)
+    list(store.add_many([ArticleInput(f"Elefanten nummer {n} sov i stalden.") for n in range(12)]))
+    kb = Knowledge(store)
+    query = analyse("Hvor sov elefanten?", kb.view, kb.synonyms)
+    found = candidates(store, query, limit=100, view=kb.view)
+    assert len(found) == 12
+    assert len(kb.search("Hvor sov elefanten?", limit=20)) == 12

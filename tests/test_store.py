@@ -354,18 +354,23 @@ def _fresh_and_changed(tmp_path, *statements: str):
     return fresh, changed
 
 
-def test_a_schema_2_database_gains_each_sentence_cohesion_on_open(tmp_path):
+def test_a_schema_2_database_gains_cohesion_and_title_keys_on_open(tmp_path):
     fresh, old = _fresh_and_changed(
         tmp_path,
         "ALTER TABLE facts DROP COLUMN cohesion",
+        "ALTER TABLE articles DROP COLUMN title_keys",
         "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
         "PRAGMA user_version = 2",
     )
     Store.open(old).db.conn.close()
-    query = "SELECT id, cohesion FROM facts ORDER BY id"
-    got = sqlite3.connect(old).execute(query).fetchall()
-    assert got == sqlite3.connect(fresh).execute(query).fetchall()
+    facts = "SELECT id, cohesion FROM facts ORDER BY id"
+    titles = "SELECT id, title_keys FROM articles ORDER BY id"
+    got = sqlite3.connect(old).execute(facts).fetchall()
+    assert got == sqlite3.connect(fresh).execute(facts).fetchall()
     assert len({c for _, c in got}) > 3  # worked out per sentence, not the column default
+    got_titles = sqlite3.connect(old).execute(titles).fetchall()
+    assert got_titles == sqlite3.connect(fresh).execute(titles).fetchall()
+    assert "pentagon" not in got_titles[0][1] and "hvid" in got_titles[0][1].split()
     assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
 
 
