@@ -48,7 +48,7 @@ class IndexView:
         self._df: dict[str, int] = {}
         self._words_by_len: dict[int, list[str]] | None = None
         self._word_df: dict[str, tuple[str, int]] = {}
-        self._title_keys: dict[int, frozenset[str]] = {}
+        self._title_keys: dict[int, tuple[str, ...]] = {}
         self._parsed: dict[int, tuple] = {}
         self._postings: dict[tuple[str, str], list[int]] = {}
         self._postings_held = 0
@@ -126,7 +126,7 @@ class IndexView:
         """The parsed row of a fact if it is kept, else None."""
         return self._parsed.get(fact_id)
 
-    def title_keys(self, article_ids: set[int]) -> dict[int, frozenset[str]]:
+    def title_keys(self, article_ids: set[int]) -> dict[int, tuple[str, ...]]:
         """Search keys of the titles of these articles (a title names the topic)."""
         missing = [a for a in article_ids if a not in self._title_keys]
         if missing:
@@ -134,8 +134,8 @@ class IndexView:
             for aid, keys in self.store.db.execute(
                 f"SELECT id, title_keys FROM articles WHERE id IN ({marks})", missing
             ):
-                self._title_keys[aid] = frozenset(keys.split())
-        return {a: self._title_keys.get(a, frozenset()) for a in article_ids}
+                self._title_keys[aid] = tuple(keys.split())  # a tuple: see `match.Parsed`
+        return {a: self._title_keys.get(a, ()) for a in article_ids}
 
     def _load_words(self) -> dict[int, list[str]]:
         if self._words_by_len is None:
