@@ -10,7 +10,7 @@ the kind of answer asked for, and whether it ties the asked noun to another coun
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz, process
 
@@ -190,8 +190,19 @@ def _top(scores: dict[int, float], n: int) -> list[int]:
     return sorted(sorted(scores), key=scores.__getitem__, reverse=True)[:n]
 
 
-def fetch(store: Store, ids: list[int], view: IndexView) -> list[Candidate]:
-    """Candidates for these facts, in this order; rows parsed before are not read again."""
+def fetch(
+    store: Store,
+    ids: Iterable[int],
+    view: IndexView,
+    *,
+    keep: Callable[[tuple], bool] | None = None,
+) -> list[Candidate]:
+    """Candidates for these facts, in this order; rows parsed before are not read again.
+
+    `keep` picks rows by their leading columns (id, article, position, paragraph) before
+    any is parsed.
+    """
+    ids = list(ids)
     parsed = {f: row for f in ids if (row := view.cached(f)) is not None}
     missing = [f for f in ids if f not in parsed]
     if missing:
@@ -199,8 +210,9 @@ def fetch(store: Store, ids: list[int], view: IndexView) -> list[Candidate]:
         for row in store.db.execute(
             f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({marks})", missing
         ):
-            parsed[row[0]] = view.parsed(row[0], row, parse_row)
-    return [Candidate(parsed[f]) for f in ids if f in parsed]
+            if keep is None or keep(row):
+                parsed[row[0]] = view.parsed(row[0], row, parse_row)
+    return [Candidate(parsed[f]) for f in ids if f in parsed and (keep is None or keep(parsed[f]))]
 
 
 def surroundings(
@@ -218,27 +230,15 @@ def surroundings(
     Sentences already fetched as candidates (`known`) are not read again.
     """
     wanted = {c.fact_id + d for c in found for d in range(-reach, reach + 1)}
-    out = [known[i] for i in wanted if i in known]
     places = {(c.article_id, c.paragraph) for c in found}
     next_door = {(c.article_id, c.position + d) for c in found for d in (-1, 1)}
-    # Only the same paragraph or the very next sentence counts: parse just those.
-    rows: list[tuple] = []
-    for i in sorted(wanted - known.keys()):
-        parsed = view.cached(i)
-        if parsed is None:
-            rows.append(i)
-        elif (parsed[1], parsed[3]) in places or (parsed[1], parsed[2]) in next_door:
-            out.append(Candidate(parsed))
-    if rows:
-        marks = ",".join("?" * len(rows))
-        out += [
-            Candidate(view.parsed(row[0], row, parse_row))
-            for row in store.db.execute(
-                f"SELECT {_COLUMNS} FROM facts f WHERE f.id IN ({marks})", rows
-            )
-            if (row[1], row[3]) in places or (row[1], row[2]) in next_door
-        ]
-    return out
+
+    def counts(row: tuple) -> bool:
+        """Only the same paragraph or the very next sentence counts: parse just those."""
+        return (row[1], row[3]) in places or (row[1], row[2]) in next_door
+
+    out = [known[i] for i in wanted if i in known]
+    return out + fetch(store, sorted(wanted - known.keys()), view, keep=counts)
 
 
 def word_weight(word: QueryWord, keys: Iterable[str], parts: Iterable[str]) -> float:
