@@ -122,7 +122,7 @@ class IndexView:
                 self._parsed[fact_id] = found
         return found
 
-    def cached(self, fact_id: int):
+    def cached(self, fact_id: int) -> tuple | None:
         """The parsed row of a fact if it is kept, else None."""
         return self._parsed.get(fact_id)
 

@@ -43,7 +43,7 @@ _FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, term
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _STAGE = f"CREATE TEMP TABLE IF NOT EXISTS facts_stage ({_FACT_COLUMNS})"
 
-_SCHEMA = """
+_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
@@ -65,7 +65,7 @@ CREATE TABLE IF NOT EXISTS facts (
     norm TEXT NOT NULL,
     terms TEXT NOT NULL,
     parts TEXT NOT NULL,
-    cohesion REAL NOT NULL DEFAULT {neutral},
+    cohesion REAL NOT NULL DEFAULT {NEUTRAL},
     UNIQUE (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS facts_paragraph ON facts(article_id, paragraph);
@@ -85,7 +85,7 @@ CREATE TRIGGER IF NOT EXISTS facts_ad AFTER DELETE ON facts BEGIN
     INSERT INTO facts_fts(facts_fts, rowid, terms, parts)
     VALUES ('delete', old.id, old.terms, old.parts);
 END;
-""".replace("{neutral}", str(NEUTRAL))
+"""
 
 
 # Additive upgrades: the statements that take a database from version N - 1 to N.
@@ -218,7 +218,7 @@ class Store:
         return version == 0
 
     def _add_missing_columns(self) -> None:
-        """Columns later schemas added to `facts`; their values are filled by `reanalyse`.
+        """Columns later schemas added to `facts` and `articles`; `reanalyse` fills them.
 
         The first schema-1 databases had no paragraph numbers; schema 3 added cohesion and
         schema 4 the keys of article titles.
