@@ -332,6 +332,15 @@ def _written_then_changed(path, *statements: str) -> None:
     conn.close()
 
 
+def _rows(path, query: str) -> list[tuple]:
+    return sqlite3.connect(path).execute(query).fetchall()
+
+
+def _answers_the_spokesman_question(path) -> None:
+    answer = Knowledge(Store.open(path)).ask("Hvem er talsmand for Pentagon?").answer
+    assert answer is not None and "Pat Ryder" in answer.fact.text
+
+
 def test_a_first_schema_database_without_paragraphs_still_opens(tmp_path):
     # The earliest schema-1 databases stored facts without a paragraph number.
     path = tmp_path / "old.db"
@@ -341,9 +350,7 @@ def test_a_first_schema_database_without_paragraphs_still_opens(tmp_path):
         "ALTER TABLE facts DROP COLUMN paragraph",
         "PRAGMA user_version = 1",
     )
-    kb = Knowledge(Store.open(path))
-    answer = kb.ask("Hvem er talsmand for Pentagon?").answer
-    assert answer is not None and "Pat Ryder" in answer.fact.text
+    _answers_the_spokesman_question(path)
 
 
 def _fresh_and_changed(tmp_path, *statements: str):
@@ -365,13 +372,13 @@ def test_a_schema_2_database_gains_cohesion_and_title_keys_on_open(tmp_path):
     Store.open(old).db.conn.close()
     facts = "SELECT id, cohesion FROM facts ORDER BY id"
     titles = "SELECT id, title_keys FROM articles ORDER BY id"
-    got = sqlite3.connect(old).execute(facts).fetchall()
-    assert got == sqlite3.connect(fresh).execute(facts).fetchall()
+    got = _rows(old, facts)
+    assert got == _rows(fresh, facts)
     assert len({c for _, c in got}) > 3  # worked out per sentence, not the column default
-    got_titles = sqlite3.connect(old).execute(titles).fetchall()
-    assert got_titles == sqlite3.connect(fresh).execute(titles).fetchall()
+    got_titles = _rows(old, titles)
+    assert got_titles == _rows(fresh, titles)
     assert "pentagon" not in got_titles[0][1] and "hvid" in got_titles[0][1].split()
-    assert sqlite3.connect(old).execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
 def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
@@ -384,11 +391,8 @@ def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
         "UPDATE words SET df = 99",
         "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
     )
-    kb = Knowledge(Store.open(stale))
-    answer = kb.ask("Hvem er talsmand for Pentagon?").answer
-    assert answer is not None and "Pat Ryder" in answer.fact.text
+    _answers_the_spokesman_question(stale)
     query = "SELECT position, paragraph, norm, terms, parts, cohesion FROM facts ORDER BY position"
     words = "SELECT norm, raw, df FROM words ORDER BY norm"
-    a, b = sqlite3.connect(stale), sqlite3.connect(fresh)
-    assert a.execute(query).fetchall() == b.execute(query).fetchall()
-    assert a.execute(words).fetchall() == b.execute(words).fetchall()
+    assert _rows(stale, query) == _rows(fresh, query)
+    assert _rows(stale, words) == _rows(fresh, words)
