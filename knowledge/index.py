@@ -63,24 +63,31 @@ class IndexView:
             cached = self._df[key] = row[0] if row else 0
         return cached
 
-    def match_keys(self, keys: Iterable[str], budget: int | None = None) -> list[str]:
+    def match_keys(
+        self, keys: Iterable[str], budget: int | None = None, *, then: Iterable[str] = ()
+    ) -> list[str]:
         """The keys that may bring candidates in: the rarest, while their postings fit `budget`.
 
-        The rarest key is always kept. A frequent key left out still ranks the candidates
-        (see `match.candidates`) and still counts in the scorer; it only no longer brings
-        in sentences that lack every rarer key. Keys no fact holds are left out.
+        `keys` are taken rarest first, then `then` (stand-ins: synonyms, compound parts)
+        with what budget is left, so that a question's own words are not crowded out by
+        their synonyms. The rarest key is always kept. A frequent key left out still
+        ranks the candidates (see `match.candidates`) and still counts in the scorer; it
+        only no longer brings in sentences that lack every rarer key. Keys no fact holds
+        are left out.
         """
         if budget is None:
             budget = max(MATCH_BUDGET, int(MATCH_SHARE * self.n_facts))
         chosen: list[str] = []
         total = 0
-        for df, key in sorted((self.df(k), k) for k in keys):
-            if df == 0:
-                continue
-            if chosen and total + df > budget:
-                break
-            chosen.append(key)
-            total += df
+        first = set(keys)
+        for tier in (first, set(then) - first):
+            for df, key in sorted((self.df(k), k) for k in tier):
+                if df == 0:
+                    continue
+                if chosen and total + df > budget:
+                    break
+                chosen.append(key)
+                total += df
         return chosen
 
     def postings(self, key: str, column: str = "terms") -> list[int]:

@@ -144,7 +144,7 @@ def candidates(
     """
     if idfs is None:
         idfs = [word_idf(w, view) for w in query.words]
-    chosen = set(view.match_keys(query.keys()))
+    chosen = set(query.match_keys(view))
     if not chosen:
         return []
     total_idf = sum(idfs) or 1.0

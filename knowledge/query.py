@@ -61,6 +61,16 @@ class Query:
     def keys(self) -> set[str]:
         return {k for w in self.words for k in w.alternatives}
 
+    def own_keys(self) -> set[str]:
+        """The keys of the words as asked (or as corrected), without stand-ins."""
+        return {
+            k for w in self.words for k, weight in w.alternatives.items() if weight >= TYPO_WEIGHT
+        }
+
+    def match_keys(self, view: IndexView) -> list[str]:
+        """The keys that may bring candidates in: own keys first, then stand-ins."""
+        return view.match_keys(self.own_keys(), then=self.keys())
+
 
 def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     """Turn a question into weighted search keys, correcting what the index cannot know."""

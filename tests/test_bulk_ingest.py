@@ -226,6 +226,25 @@ def test_frequent_keys_are_left_out_of_the_lookup_but_the_rarest_stays():
     assert set(view.match_keys(every, budget=10**6)) == {k for k in every if view.df(k)}
 
 
+def test_the_words_own_keys_come_before_rarer_synonyms(monkeypatch):
+    # "omkom" (a synonym of "dræbt") is rarer than "dræbt" itself, yet when the budget
+    # holds only one of them the question's own word is the one looked up.
+    store = Store.open(":memory:", seed=False)
+    killed = [ArticleInput(f"I år {n} blev tre dræbt ved havnen.") for n in range(5)]
+    list(store.add_many([*killed, ArticleInput("To omkom i stormen.")]))
+    kb = Knowledge(store)
+    query = analyse("Hvor mange blev dræbt?", kb.view, kb.synonyms)
+    own, every = query.own_keys(), query.keys()
+    assert kb.view.match_keys(every, budget=5)[0] not in own  # plain df order: a synonym
+    monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 5)
+    chosen = query.match_keys(kb.view)
+    assert chosen and set(chosen) <= own
+    # With room for all, the synonyms are looked up too.
+    assert set(kb.view.match_keys(own, budget=10**6, then=every)) == {
+        k for k in every if kb.view.df(k)
+    }
+
+
 def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
     store = Store.open(":memory:", seed=False)
     common = [ArticleInput(f"Havnen i {n} fik besøg af turister.") for n in range(60)]
