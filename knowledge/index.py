@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import TypeVar
 
 from rapidfuzz import process
@@ -27,7 +28,20 @@ MATCH_SHARE = 0.02
 
 PARSED_CACHE = 20_000  # parsed fact rows kept between questions (memory and GC bound it)
 POSTINGS_CACHE = 400_000  # fact ids of looked-up keys kept between questions (about 30 MB)
+EVICT_SHARE = 1 / 8  # share of a full cache dropped at a time, oldest first
 T = TypeVar("T")
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _evict_oldest(cache: dict[K, V]) -> list[V]:
+    """Drop the oldest EVICT_SHARE of a cache (at least one entry) and return what went.
+
+    Freeing a whole cache of parsed rows at once took 20 ms inside one question;
+    an eighth at a time keeps that pause small.
+    """
+    old = list(islice(cache, max(1, int(len(cache) * EVICT_SHARE))))
+    return [cache.pop(k) for k in old]
 
 
 def typo_budget(length: int) -> int:
@@ -99,13 +113,15 @@ class IndexView:
         """
         found = self._postings.get((key, column))
         if found is None:
-            rows = self.store.db.execute(
-                "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [f'{column} : "{key}"']
-            ).fetchall()
-            found = [r[0] for r in rows]
-            if self._postings_held + len(found) > POSTINGS_CACHE:
-                self._postings.clear()
-                self._postings_held = 0
+            # One joined string builds no row tuples: a third faster than fetching rows.
+            joined = self.store.db.execute(
+                "SELECT group_concat(rowid) FROM facts_fts WHERE facts_fts MATCH ?",
+                [f'{column} : "{key}"'],
+            ).fetchone()[0]
+            found = list(map(int, joined.split(","))) if joined else []
+            while self._postings and self._postings_held + len(found) > POSTINGS_CACHE:
+                for dropped in _evict_oldest(self._postings):
+                    self._postings_held -= len(dropped)
             self._postings[(key, column)] = found
             self._postings_held += len(found)
         return found
@@ -124,7 +140,7 @@ class IndexView:
         if found is None:
             found = parse(row)
             if len(self._parsed) >= PARSED_CACHE:
-                self._parsed.clear()
+                _evict_oldest(self._parsed)
             if PARSED_CACHE:
                 self._parsed[fact_id] = found
         return found

@@ -10,6 +10,7 @@ the kind of answer asked for, and whether it ties the asked noun to another coun
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable
 
 from rapidfuzz import fuzz, process
@@ -187,6 +188,10 @@ def candidates(
 
 def _top(scores: dict[int, float], n: int) -> list[int]:
     """The `n` best-scoring ids, best first; equal scores in id order."""
+    if len(scores) > n:
+        # Only scores from the n-th best up can make it: sort those alone.
+        cut = heapq.nlargest(n, scores.values())[-1]
+        scores = {f: v for f, v in scores.items() if v >= cut}
     return sorted(sorted(scores), key=scores.__getitem__, reverse=True)[:n]
 
 

@@ -286,3 +286,33 @@ def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
     found = candidates(store, query, limit=100, view=kb.view)
     assert len(found) == 12
     assert len(kb.search("Hvor sov elefanten?", limit=20)) == 12
+
+
+def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
+    store = Store.open(":memory:", seed=False)
+    words = ["elefant", "giraf", "zebra", "tiger", "panda"]
+    items = [ArticleInput(f"En {w} nummer {n} sov.") for w in words for n in range(4)]
+    list(store.add_many(items))
+    monkeypatch.setattr("knowledge.index.POSTINGS_CACHE", 10)
+    kb = Knowledge(store)
+    view = kb.view
+    keys = [analyse(w, view, kb.synonyms).words[0].base for w in words]
+    lists = {k: view.postings(k) for k in keys}
+    assert all(len(found) == 4 for found in lists.values())
+    # Read back, each list is the same as from SQLite; the cache never holds more than 10.
+    held = view._postings
+    assert sum(len(v) for v in held.values()) == view._postings_held <= 10
+    # The oldest went one by one: the two newest lists (8 ids) both stay.
+    assert set(held) == {("tiger", "terms"), ("panda", "terms")}
+    assert view.postings("elefant") == lists["elefant"]
+
+
+def test_parsed_row_cache_drops_an_eighth_at_a_time(monkeypatch):
+    monkeypatch.setattr("knowledge.index.PARSED_CACHE", 16)
+    store = Store.open(":memory:", seed=False)
+    view = Knowledge(store).view
+    for fact_id in range(40):
+        view.parsed(fact_id, (fact_id,), lambda row: row)
+    kept = sorted(view._parsed)
+    assert len(kept) <= 16 and kept[-1] == 39  # the newest stay
+    assert len(kept) >= 14  # only a few went at a time, not the whole cache
