@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from knowledge import ArticleInput, Knowledge, Store
 from knowledge.analyze import sentence_terms
 from knowledge.index import IndexView
-from knowledge.match import candidates, rank
+from knowledge.match import _top, candidates, rank
 from knowledge.normalize import normalize_text, tokens
 from knowledge.query import analyse
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
@@ -316,3 +316,15 @@ def test_parsed_row_cache_drops_an_eighth_at_a_time(monkeypatch):
     kept = sorted(view._parsed)
     assert len(kept) <= 16 and kept[-1] == 39  # the newest stay
     assert len(kept) >= 14  # only a few went at a time, not the whole cache
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(st.integers(0, 5_000), st.sampled_from([0.0, 0.25, 0.5, 0.75, 1.0])),
+    st.integers(1, 40),
+)
+def test_top_n_is_the_head_of_the_full_order(scores, n):
+    # Scores tie a lot (few distinct values): the cut must keep every tie at the n-th score
+    # and break ties by id, exactly as sorting everything would.
+    everything = sorted(scores, key=lambda f: (-scores[f], f))
+    assert _top(dict(scores), n) == everything[:n]
