@@ -426,9 +426,14 @@ def rescore(
     ties = _country_ties(query, nationalities())
     by_place: dict[tuple[int, int], list[tuple[int, list[float]]]] = {}
     by_position: dict[tuple[int, int], list[float]] = {}
+    n_words = range(len(query.words))
     for other in around:
-        # How well this sentence holds each question word, worked out once.
-        weights = [word_weight(w, other.keys, other.parts) for w in query.words]
+        # How well this sentence holds each question word, worked out once; a candidate's
+        # first pass has already found it (`matched` holds every weight above 0).
+        if other.features:
+            weights = [other.matched.get(i, 0.0) for i in n_words]
+        else:
+            weights = [word_weight(w, other.keys, other.parts) for w in query.words]
         by_place.setdefault((other.article_id, other.paragraph), []).append(
             (other.fact_id, weights)
         )

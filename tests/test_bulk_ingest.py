@@ -14,7 +14,18 @@ from hypothesis import strategies as st
 from knowledge import ArticleInput, Knowledge, Store
 from knowledge.analyze import sentence_terms
 from knowledge.index import IndexView
-from knowledge.match import _top, candidates, rank
+from knowledge.match import (
+    Candidate,
+    _top,
+    candidates,
+    fetch,
+    parse_row,
+    rank,
+    rescore,
+    score,
+    surroundings,
+    word_idf,
+)
 from knowledge.normalize import normalize_text, tokens
 from knowledge.query import analyse
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
@@ -328,3 +339,33 @@ def test_top_n_is_the_head_of_the_full_order(scores, n):
     # and break ties by id, exactly as sorting everything would.
     everything = sorted(scores, key=lambda f: (-scores[f], f))
     assert _top(dict(scores), n) == everything[:n]
+
+
+def test_the_second_pass_reads_candidates_weights_as_if_it_weighed_them_afresh():
+    # Sentences around a candidate that are candidates themselves take their word weights
+    # from the first pass; fresh copies of them, weighed from scratch, give the same features.
+    kb = Knowledge(Store.open(":memory:"))
+    question = "Hvornår skal Gallant mødes med forsvarsminister Lloyd Austin?"
+    query = analyse(question, kb.view, kb.synonyms)
+    idfs = [word_idf(w, kb.view) for w in query.words]
+    found = candidates(kb.store, query, limit=100, view=kb.view)
+    score(query, kb.view, found, idfs)
+    head = found[:10]
+    known = {c.fact_id: c for c in found}
+    around = surroundings(kb.store, head, known=known, view=kb.view)
+    assert any(o.features for o in around)  # some are candidates
+    fresh = fetch(kb.store, [o.fact_id for o in around], kb.view)
+    twins = [Candidate(parse_row(_row(kb.store, c.fact_id))) for c in head]
+    for twin, cand in zip(twins, head, strict=True):
+        twin.matched, twin.features = dict(cand.matched), dict(cand.features)
+    rescore(query, idfs, head, around)
+    rescore(query, idfs, twins, fresh)
+    assert [c.features for c in head] == [t.features for t in twins]
+
+
+def _row(store: Store, fact_id: int) -> tuple:
+    return store.db.execute(
+        "SELECT f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts,"
+        " f.cohesion FROM facts f WHERE f.id = ?",
+        [fact_id],
+    ).fetchone()
