@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
 from typing import NamedTuple
 
 from .lexicon import DATA, compound_parts, keys, stopwords
@@ -40,9 +39,21 @@ class _Word(NamedTuple):
     typo_form: str | None  # the form the typo list keeps; None for numbers
 
 
-@lru_cache(maxsize=200_000)
+WORD_CACHE = 200_000  # distinct written words kept analysed (numbers make the set unbounded)
+_analysed: dict[str, _Word] = {}
+
+
 def _word(surface: str) -> _Word:
     """One written word, analysed once: news repeats its words, so ingest mostly hits this cache."""
+    found = _analysed.get(surface)
+    if found is None:
+        if len(_analysed) >= WORD_CACHE:
+            _analysed.clear()
+        found = _analysed[surface] = _analyse_word(surface)
+    return found
+
+
+def _analyse_word(surface: str) -> _Word:
     tok = tokens(surface)[0]
     if tok.norm in stopwords():
         return _Word(tok.norm, False, "", (), None)
@@ -51,21 +62,29 @@ def _word(surface: str) -> _Word:
 
 
 def sentence_terms(text: str) -> SentenceTerms:
-    """Keys of every content word of a sentence, as the FTS index and the scorer read them."""
+    """Keys of every content word of a sentence, as the FTS index and the scorer read them.
+
+    The hottest loop of an ingest: the cache is read inline and each word unpacked once.
+    """
     terms: list[str] = []
     parts: list[str] = []
     norms: list[str] = []
     words: dict[str, str] = {}
+    analysed = _analysed
     for surface in word_surfaces(text):
-        word = _word(surface)
-        norms.append(word.norm)
-        if not word.content:
+        word = analysed.get(surface) or _word(surface)
+        norm, content, word_keys, word_parts, typo_form = word
+        norms.append(norm)
+        if not content:
             continue
-        terms.append(word.keys)
-        parts.extend(word.parts)
-        if word.typo_form is not None:
-            words.setdefault(word.norm, word.typo_form)
-    return SentenceTerms(" ".join(terms), " ".join(dict.fromkeys(parts)), words, " ".join(norms))
+        terms.append(word_keys)
+        if word_parts:
+            parts.extend(word_parts)
+        if typo_form is not None and norm not in words:
+            words[norm] = typo_form
+    return SentenceTerms(
+        " ".join(terms), " ".join(dict.fromkeys(parts)) if parts else "", words, " ".join(norms)
+    )
 
 
 def split_terms(terms: str) -> list[tuple[str, ...]]:

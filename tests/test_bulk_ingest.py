@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from knowledge import ArticleInput, Knowledge, Store
+from knowledge import ArticleInput, Knowledge, Store, analyze
 from knowledge.analyze import sentence_terms
 from knowledge.index import IndexView
 from knowledge.match import (
@@ -208,6 +208,15 @@ def test_the_index_view_reads_the_stored_totals(tmp_path):
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
 def test_sentence_terms_norm_is_normalize_text(text):
     assert sentence_terms(text).norm == normalize_text(text)
+
+
+def test_the_word_cache_stays_bounded_and_gives_the_same_terms(monkeypatch):
+    text = "Elefanten Bent fik 32.000 besøg i Århus' havn af FN's turister i 2024."
+    first = sentence_terms(text)
+    monkeypatch.setattr("knowledge.analyze.WORD_CACHE", 3)
+    again = [sentence_terms(text) for _ in range(3)]
+    assert all(a == first and list(a.words) == list(first.words) for a in again)
+    assert len(analyze._analysed) <= 3
 
 
 @settings(max_examples=200, deadline=None)
