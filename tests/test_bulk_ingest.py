@@ -379,3 +379,14 @@ def _row(store: Store, fact_id: int) -> tuple:
         " f.cohesion FROM facts f WHERE f.id = ?",
         [fact_id],
     ).fetchone()
+
+
+def test_postings_are_the_facts_holding_the_key_in_ascending_order():
+    store = Store.open(":memory:")
+    list(store.add_many([ArticleInput(f"Elefanten nummer {n} sov i stalden.") for n in range(60)]))
+    view = Knowledge(store).view
+    rows = store.db.execute(
+        "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ? ORDER BY rowid", ['terms : "sov"']
+    ).fetchall()
+    assert view.postings("sov") == [r[0] for r in rows] and len(rows) == 60
+    assert view.postings("ukendtord") == []
