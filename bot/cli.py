@@ -145,6 +145,9 @@ def cmd_ask(args: argparse.Namespace) -> int:
 def cmd_ingest(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    # tqdm's monitor thread would keep a large ingest from forking its analysis worker
+    # (`Store.add_many` forks only a single-threaded process).
+    tqdm.monitor_interval = 0
     kb = open_knowledge(args)
     # Read every file whole first: a bad line anywhere stops the import before any write.
     items = [

@@ -161,6 +161,21 @@ def test_ingest_a_text_file_with_title_url_and_date(run, tmp_path):
     assert "3.000 kilo" in answer and "Ny elefant, 2024-05-02" in answer
 
 
+def test_a_large_ingest_analyses_in_a_worker_process(run, tmp_path, monkeypatch):
+    # Nothing the CLI starts (tqdm's monitor thread) may keep the ingest from forking.
+    import knowledge.store
+
+    forked = []
+    real = knowledge.store._can_fork
+    monkeypatch.setattr(knowledge.store, "_can_fork", lambda: forked.append(real()) or real())
+    path = tmp_path / "many.jsonl"
+    records = [{"text": f"Borgmester nr. {i} åbnede en ny cykelsti."} for i in range(60)]
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
+    code, out, _ = run("ingest", path)
+    assert code == 0 and "60 added, 0 already known" in out
+    assert forked == [True]
+
+
 def test_ingest_jsonl(run, tmp_path):
     path = tmp_path / "articles.jsonl"
     lines = [
