@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -73,6 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--url", help="web address of a text article")
 
     sub.add_parser("articles", parents=[common], help="list the indexed articles")
+    sub.add_parser(
+        "optimize", parents=[common], help="merge the search index (after a large import)"
+    )
 
     remove = sub.add_parser("remove", parents=[common], help="remove an article and its facts")
     remove.add_argument("id", type=int)
@@ -177,6 +181,14 @@ def cmd_articles(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_optimize(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    segments = open_knowledge(args).optimize()
+    seconds = time.perf_counter() - started
+    print(f"search index merged: {segments} segments into 1 ({seconds:.1f} s)")
+    return 0
+
+
 def cmd_remove(args: argparse.Namespace) -> int:
     article = open_knowledge(args).remove(args.id)
     print(f"removed: #{article.id} {article.title}")
@@ -224,6 +236,7 @@ COMMANDS = {
     "ingest": cmd_ingest,
     "articles": cmd_articles,
     "remove": cmd_remove,
+    "optimize": cmd_optimize,
     "eval": cmd_eval,
     "report": cmd_report,
 }

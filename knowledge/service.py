@@ -178,6 +178,10 @@ class Knowledge:
     def remove(self, article_id: int) -> Article:
         return self.store.remove(article_id)
 
+    def optimize(self) -> int:
+        """Merge the search index after a large import; how many segments it had."""
+        return self.store.optimize_index()
+
 
 def _stamps(paths: tuple[Path, ...]) -> tuple[tuple[int, int, int] | None, ...]:
     """What tells a changed file: modification time, size and inode (None when missing)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,6 +231,21 @@ def test_remove(run, tmp_path, isolated):
     assert article_count(isolated) == 1
     _, out, _ = run("ask", "Hvornår skal broen over Storebælt stå klar?", "--json")
     assert json.loads(out)["answer"] is None
+
+
+def test_optimize_merges_the_index_and_answers_stay(run, tmp_path, isolated):
+    path = tmp_path / "bro.txt"
+    path.write_text(BRIDGE, encoding="utf-8")
+    run("ingest", path, "--title", "Ny bro")  # the seed and this: two segments at least
+    question = "Hvornår skal broen over Storebælt stå klar?"
+    _, before, _ = run("ask", question, "--json")
+    code, out, err = run("optimize")
+    assert code == 0 and err == ""
+    assert re.fullmatch(r"search index merged: ([2-9]|\d\d+) segments into 1 \(\d+\.\d s\)\n", out)
+    segments = "SELECT count(DISTINCT segid) FROM facts_fts_idx"
+    assert sqlite_utils.Database(isolated).execute(segments).fetchone()[0] == 1
+    _, after, _ = run("ask", question, "--json")
+    assert json.loads(after) == json.loads(before) and json.loads(after)["answer"]
 
 
 @pytest.mark.parametrize("article_id", ["2", "999"])
