@@ -185,7 +185,8 @@ def cmd_optimize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     segments = open_knowledge(args).optimize()
     seconds = time.perf_counter() - started
-    print(f"search index merged: {segments} segments into 1 ({seconds:.1f} s)")
+    plural = "" if segments == 1 else "s"
+    print(f"search index merged: {segments} segment{plural} into 1 ({seconds:.1f} s)")
     return 0
 
 

@@ -246,6 +246,8 @@ def test_optimize_merges_the_index_and_answers_stay(run, tmp_path, isolated):
     assert sqlite_utils.Database(isolated).execute(segments).fetchone()[0] == 1
     _, after, _ = run("ask", question, "--json")
     assert json.loads(after) == json.loads(before) and json.loads(after)["answer"]
+    _, again, _ = run("optimize")
+    assert again.startswith("search index merged: 1 segment into 1 (")
 
 
 @pytest.mark.parametrize("article_id", ["2", "999"])
