@@ -22,13 +22,21 @@ NEUTRAL = 0.5
 ORDINARY = 0.4
 
 
-def cohesion(terms: list[str]) -> list[float]:
-    """For each sentence's terms, the share of its content words found in another sentence."""
+def key_sets(terms: list[str]) -> list[set[str]]:
+    """Each sentence's distinct keys, from its stored terms (`knowledge.story` reads them too)."""
+    return [set(t.replace("|", " ").split()) for t in terms]
+
+
+def cohesion(terms: list[str], *, keys: list[set[str]] | None = None) -> list[float]:
+    """For each sentence's terms, the share of its content words found in another sentence.
+
+    `keys` are the sentences' `key_sets`, when the caller has them already.
+    """
     if len(terms) < MIN_SENTENCES:
         return [NEUTRAL] * len(terms)
     counts: Counter[str] = Counter()
-    for t in terms:
-        counts.update(set(t.replace("|", " ").split()))  # each sentence counts a key once
+    for sentence_keys in keys if keys is not None else key_sets(terms):
+        counts.update(sentence_keys)  # each sentence counts a key once
     shared = {key for key, n in counts.items() if n > 1}  # keys in more than one sentence
     out = []
     for t in terms:

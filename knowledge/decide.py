@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 from functools import cache
 
-from .cohesion import coherent
 from .lexicon import DATA
 from .match import Candidate
 from .query import TYPO_WEIGHT, Query
@@ -32,7 +31,7 @@ FEATURES = (
     "short",
     "size",
     "long",
-    "coherent",
+    "adrift",
 )
 
 
@@ -64,8 +63,8 @@ def decision_features(
         "size": math.log10(max(n_facts, 1)) / 6,
         # Long sentences hold many words, so they match a question by chance more often.
         "long": min(top.length / 40, 2.0),
-        # Text that shares few words with its own article is seldom an answer.
-        "coherent": coherent(top.cohesion),
+        # Text that repeats its words no more than chance tells no story (`knowledge.story`).
+        "adrift": top.features.get("adrift", 0.0),
     }
 
 

@@ -15,6 +15,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .store import Store
+from .story import adrift
 
 # Postings of the keys that may bring candidates in: at least MATCH_BUDGET, and a fixed
 # share of the archive, so that a larger archive can still bring in a sentence by its
@@ -63,6 +64,7 @@ class IndexView:
         self._words_by_len: dict[int, list[str]] | None = None
         self._word_df: dict[str, tuple[str, int]] = {}
         self._title_keys: dict[int, tuple[str, ...]] = {}
+        self._adrift: dict[int, float] = {}
         self._parsed: dict[int, tuple] = {}
         self._postings: dict[tuple[str, str], list[int]] = {}
         self._postings_held = 0
@@ -159,6 +161,18 @@ class IndexView:
             ):
                 self._title_keys[aid] = tuple(keys.split())  # a tuple: see `match.Parsed`
         return {a: self._title_keys.get(a, ()) for a in article_ids}
+
+    def adrift(self, article_ids: Iterable[int]) -> dict[int, float]:
+        """How far each article is from telling a story (`story.adrift`), kept per article."""
+        known = self._adrift
+        missing = [a for a in set(article_ids) if a not in known]
+        if missing:
+            marks = ",".join("?" * len(missing))
+            for aid, ratio in self.store.db.execute(
+                f"SELECT id, story FROM articles WHERE id IN ({marks})", missing
+            ):
+                known[aid] = adrift(ratio)
+        return known
 
     def _load_words(self) -> dict[int, list[str]]:
         if self._words_by_len is None:

@@ -24,7 +24,7 @@ from .spans import find_span
 from .store import Store
 
 MINOR_WEIGHT = 0.3  # share of its idf a given name keeps next to a surname
-FIRST_PASS = ("idf_cov", "pool", "title", "coherent")
+FIRST_PASS = ("idf_cov", "pool", "title", "coherent", "adrift")
 TYPED = ("person", "time", "number", "place", "reason")
 
 # Weights of the rerank score; tuned on the SQuAD-da benchmark (bench/tune_rank.py).
@@ -37,6 +37,7 @@ RANK_WEIGHTS = {
     "pool": 0.25,
     "title": 0.9,
     "coherent": 0.5,
+    "adrift": -1.0,
     "soft": 0.95,
     "near": 0.3,
     "paragraph": 0.1,
@@ -140,8 +141,9 @@ def candidates(
     idf of every question word it holds, stand-ins counting for less. Reading a posting
     list costs FTS5 far less than ranking its rows with bm25. Frequent keys do not bring
     facts in (`IndexView.match_keys`); they still count in the first pass. The best few
-    times `limit` are then read, and how coherent each is (`knowledge.cohesion`) picks the
-    candidates among them: a sentence sharing no words with its own article is rarely one.
+    times `limit` are then read, and how coherent each is (`knowledge.cohesion`) and
+    whether its article tells a story (`knowledge.story`) pick the candidates among them:
+    a sentence sharing no words with its own article is rarely one.
     """
     if idfs is None:
         idfs = [word_idf(w, view) for w in query.words]
@@ -166,15 +168,18 @@ def candidates(
             held[fid] = held.get(fid, 0.0) + idf * weight
         if all(k in chosen or not view.df(k) for k in word.alternatives):
             credits[i] = credit  # every fact holding the word is here: the first pass reuses it
-    w_cov, w_coherent = RANK_WEIGHTS["idf_cov"] / total_idf, RANK_WEIGHTS["coherent"]
+    w_cov = RANK_WEIGHTS["idf_cov"] / total_idf
+    w_coherent, w_adrift = RANK_WEIGHTS["coherent"], RANK_WEIGHTS["adrift"]
     promise = {fid: w_cov * value for fid, value in held.items()}
     best = _top(promise, POOL * limit)
     if len(best) > limit:
         marks = ",".join("?" * len(best))
-        cohesion = dict(
-            store.db.execute(f"SELECT id, cohesion FROM facts WHERE id IN ({marks})", best)
-        )
-        best = _top({f: promise[f] + w_coherent * coherent(cohesion[f]) for f in best}, limit)
+        rows = store.db.execute(
+            f"SELECT id, cohesion, article_id FROM facts WHERE id IN ({marks})", best
+        ).fetchall()
+        adrift = view.adrift(row[2] for row in rows)
+        prior = {f: w_coherent * coherent(c) + w_adrift * adrift[a] for f, c, a in rows}
+        best = _top({f: promise[f] + prior[f] for f in best}, limit)
     found = fetch(store, best, view)
     looked_up = frozenset(credits)
     for cand in found:
@@ -300,8 +305,10 @@ def score(query: Query, view: IndexView, found: list[Candidate], idfs: list[floa
             "coherent": coherent(cand.cohesion),
         }
     _pool_context(idfs, found)
-    titles = view.title_keys({c.article_id for c in found})
+    articles = {c.article_id for c in found}
+    titles, adrift = view.title_keys(articles), view.adrift(articles)
     for cand in found:
+        cand.features["adrift"] = adrift[cand.article_id]
         keys = titles[cand.article_id]
         cand.features["title"] = (
             sum(

@@ -25,14 +25,15 @@ import platformdirs
 import sqlite_utils
 
 from .analyze import analysis_fingerprint, sentence_terms, title_keys
-from .cohesion import NEUTRAL, cohesion
+from .cohesion import NEUTRAL, cohesion, key_sets
 from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
 from .parse import parse_text
 from .segment import split_sentences
+from .story import repeat_ratio
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 BULK_ARTICLES = 50  # from this many articles on, a forked worker process analyses them
@@ -52,7 +53,8 @@ CREATE TABLE IF NOT EXISTS articles (
     url TEXT,
     hash TEXT NOT NULL UNIQUE,
     text TEXT NOT NULL,
-    added TEXT NOT NULL DEFAULT (datetime('now'))
+    added TEXT NOT NULL DEFAULT (datetime('now')),
+    story REAL
 );
 CREATE TABLE IF NOT EXISTS facts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -159,6 +161,7 @@ class _Prepared:
     digest: str
     rows: list[tuple]  # the facts columns after article_id
     words: list[dict[str, str]]  # per sentence: folded word -> surface form
+    story: float | None = None  # `story.repeat_ratio` of the facts' terms
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,8 +223,9 @@ class Store:
     def _add_missing_columns(self) -> None:
         """Columns later schemas added to `facts` and `articles`; `reanalyse` fills them.
 
-        The first schema-1 databases had no paragraph numbers; schema 3 added cohesion and
-        schema 4 the keys of article titles.
+        The first schema-1 databases had no paragraph numbers; schema 3 added cohesion,
+        schema 4 the keys of article titles and schema 5 each article's repeat ratio
+        (`knowledge.story`).
         """
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(facts)")}
         if not columns:
@@ -229,6 +233,8 @@ class Store:
         titles = {row[1] for row in self.db.execute("PRAGMA table_info(articles)")}
         if "title_keys" not in titles:
             self.db.execute("ALTER TABLE articles ADD COLUMN title_keys TEXT NOT NULL DEFAULT ''")
+        if "story" not in titles:
+            self.db.execute("ALTER TABLE articles ADD COLUMN story REAL")
         if "paragraph" not in columns:
             self.db.execute("ALTER TABLE facts ADD COLUMN paragraph INTEGER NOT NULL DEFAULT 0")
         if "cohesion" not in columns:
@@ -359,9 +365,9 @@ class Store:
                 item = p.item
                 title = item.title or derive_title(item.text)
                 article_id = conn.execute(
-                    "INSERT INTO articles (title, title_keys, date, url, hash, text)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    [title, title_keys(title), item.date, item.url, p.digest, item.text],
+                    "INSERT INTO articles (title, title_keys, date, url, hash, text, story)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [title, title_keys(title), item.date, item.url, p.digest, item.text, p.story],
                 ).lastrowid
                 staged.extend((article_id, *r) for r in p.rows)
                 words.extend(p.words)
@@ -421,13 +427,14 @@ class Store:
         Stored terms are derived from the text by the analysis of the faktabot that wrote
         them; after an upgrade that changes it (new stop words, lemmas, tokenising), the
         old terms would no longer meet the new questions. Paragraph numbers are worked out
-        again from the article text too, and each sentence's cohesion. Runs once, in one
-        transaction.
+        again from the article text too, each sentence's cohesion and each article's repeat
+        ratio. Runs once, in one transaction.
         """
         with self.db.atomic():
             words: Counter[str] = Counter()
             raws: dict[str, str] = {}
             updates = []
+            stories: list[tuple[float | None, int]] = []
             breaks = {
                 article_id: [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
                 for article_id, text in self.db.execute("SELECT id, text FROM articles")
@@ -448,7 +455,10 @@ class Store:
                     words.update(analysed.words.keys())
                     for norm, raw in analysed.words.items():
                         raws.setdefault(norm, raw)
-                shares = cohesion([a.terms for _, _, a in done])
+                terms = [a.terms for _, _, a in done]
+                keys = key_sets(terms)
+                shares = cohesion(terms, keys=keys)
+                stories.append((repeat_ratio(terms, keys=keys), article_id))
                 updates += [
                     (a.terms, a.parts, a.norm, paragraph, share, fact_id)
                     for (fact_id, paragraph, a), share in zip(done, shares, strict=True)
@@ -458,6 +468,7 @@ class Store:
                 " WHERE id = ?",
                 updates,
             )
+            self.db.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", stories)
             self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
             self.db.execute("DELETE FROM words")
             self.db.conn.executemany(
@@ -581,8 +592,8 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]]]:
-    """An article's facts rows (without article_id) and per sentence its words."""
+def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]], float | None]:
+    """An article's facts rows (without article_id), per sentence its words, its repeat ratio."""
     rows, words = [], []
     breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
     for position, (start, end) in enumerate(split_sentences(text)):
@@ -592,11 +603,14 @@ def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]]]:
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
         rows.append((position, paragraph, start, end, sentence, analysed.norm, terms, parts))
-    shares = cohesion([row[6] for row in rows])
-    return [(*row, share) for row, share in zip(rows, shares, strict=True)], words
+    terms = [row[6] for row in rows]
+    keys = key_sets(terms)
+    shares = cohesion(terms, keys=keys)
+    story = repeat_ratio(terms, keys=keys)
+    return [(*row, share) for row, share in zip(rows, shares, strict=True)], words, story
 
 
-def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], list[dict[str, str]]]]:
+def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], list[dict[str, str]], float | None]]:
     """What the ingest worker process does with one chunk of articles."""
     return [_analyse(text) for text in texts]
 

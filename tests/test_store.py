@@ -381,6 +381,21 @@ def test_a_schema_2_database_gains_cohesion_and_title_keys_on_open(tmp_path):
     assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
+def test_a_schema_4_database_gains_each_article_story_on_open(tmp_path):
+    fresh, old = _fresh_and_changed(
+        tmp_path,
+        "ALTER TABLE articles DROP COLUMN story",
+        "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
+        "PRAGMA user_version = 4",
+    )
+    Store.open(old).db.conn.close()
+    stories = "SELECT id, story FROM articles ORDER BY id"
+    got = _rows(old, stories)
+    assert got == _rows(fresh, stories)
+    assert got[0][1] is not None and got[0][1] > 1.0  # the seed article tells a story
+    assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
+
+
 def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
     # A database written by a faktabot whose analysis differed (stale terms, paragraphs,
     # words) is brought up to date when it is opened, as if freshly ingested.
