@@ -102,12 +102,12 @@ def main() -> None:
         own = [q for q in questions if q.article == index]
         other = rng.sample([q for q in questions if q.article != index], 250)
         train += samples(kb, where, own + other, {index})
-    # A large archive of loosely related text: the odd articles indexed among 30,000
+    # A large archive of loosely related text: the odd articles indexed among 200,000
     # synthetic Danish-like sentences (bench/synth.py, a seed the scale benchmark does
     # not use), questions from all articles.
     odd = set(range(1, len(articles), 2))
     kb, where = index_articles(articles, sorted(odd))
-    records = synthetic_records(30_000, seed=7)
+    records = synthetic_records(200_000, seed=7)
     for _ in kb.ingest(ArticleInput(r["text"], title=r["title"]) for r in records):
         pass
     train += samples(kb, where, rng.sample(questions, 2000), odd)

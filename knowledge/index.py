@@ -65,6 +65,7 @@ class IndexView:
         self._word_df: dict[str, tuple[str, int]] = {}
         self._title_keys: dict[int, tuple[str, ...]] = {}
         self._adrift: dict[int, float] = {}
+        self._spans: dict[int, tuple[int, int]] = {}
         self._parsed: dict[int, tuple] = {}
         self._postings: dict[tuple[str, str], list[int]] = {}
         self._postings_held = 0
@@ -173,6 +174,15 @@ class IndexView:
             ):
                 known[aid] = adrift(ratio)
         return known
+
+    def fact_span(self, article_id: int) -> tuple[int, int]:
+        """The first and last fact id of an article (its facts are inserted together)."""
+        span = self._spans.get(article_id)
+        if span is None:
+            span = self._spans[article_id] = self.store.db.execute(
+                "SELECT min(id), max(id) FROM facts WHERE article_id = ?", [article_id]
+            ).fetchone()
+        return span
 
     def _load_words(self) -> dict[int, list[str]]:
         if self._words_by_len is None:

@@ -180,6 +180,10 @@ def candidates(
         adrift = view.adrift(row[2] for row in rows)
         prior = {f: w_coherent * coherent(c) + w_adrift * adrift[a] for f, c, a in rows}
         best = _top({f: promise[f] + prior[f] for f in best}, limit)
+    skipped = [k for k in sorted(query.keys()) if k not in chosen and view.df(k)]
+    if skipped and best:
+        kept = set(best)
+        best += [f for f in _in_leading_articles(store, view, best, skipped) if f not in kept]
     found = fetch(store, best, view)
     looked_up = frozenset(credits)
     for cand in found:
@@ -188,6 +192,38 @@ def candidates(
         for i, credit in credits.items():
             if fid in credit:
                 cand.matched[i] = credit[fid]
+    return found
+
+
+LEADING = 3  # articles of the best candidates searched again for every key left out
+
+
+def _in_leading_articles(
+    store: Store, view: IndexView, best: list[int], keys: list[str]
+) -> list[int]:
+    """Facts of the best candidates' articles that hold a key the postings budget left out.
+
+    An article that holds several of the question's words is the likeliest place for the
+    sentence that answers it, even where that sentence says it in other words ("dræbt"
+    for "omkom") whose postings were too long to read in a large archive. FTS5 reads
+    only the article's own stretch of ids.
+    """
+    rows = store.db.execute(
+        f"SELECT id, article_id FROM facts WHERE id IN ({','.join('?' * len(best))})", best
+    ).fetchall()
+    article_of = dict(rows)
+    leading = list(dict.fromkeys(article_of[f] for f in best if f in article_of))[:LEADING]
+    match = " OR ".join(f'"{k}"' for k in keys)
+    found: list[int] = []
+    for article_id in leading:
+        first, last = view.fact_span(article_id)
+        found += [
+            row[0]
+            for row in store.db.execute(
+                "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ? AND rowid BETWEEN ? AND ?",
+                [match, first, last],
+            )
+        ]
     return found
 
 

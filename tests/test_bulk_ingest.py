@@ -284,6 +284,25 @@ def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
     assert [c.text for c in ranked] == ["Elefanten fik besøg i havnen.", "Elefanten Bent sov."]
 
 
+def test_the_leading_article_is_searched_again_for_the_keys_left_out(monkeypatch):
+    # Its second sentence holds only frequent keys ("besøg", "havn"): the budget keeps
+    # them from bringing in anything, yet in the article that holds the rare "elefant"
+    # they find the sentence. The same words in the other articles stay out.
+    store = Store.open(":memory:", seed=False)
+    common = [ArticleInput(f"Havnen i {n} fik besøg af turister.") for n in range(60)]
+    story = ArticleInput("Elefanten Bent sov i zoo. Senere fik havnen besøg af dyrepasserne.")
+    list(store.add_many([*common, story]))
+    kb = Knowledge(store)
+    query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
+    monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 10)
+    found = {c.text for c in candidates(store, query, limit=100, view=kb.view)}
+    assert found == {"Elefanten Bent sov i zoo.", "Senere fik havnen besøg af dyrepasserne."}
+    monkeypatch.setattr("knowledge.match.LEADING", 0)
+    assert {c.text for c in candidates(store, query, limit=100, view=kb.view)} == {
+        "Elefanten Bent sov i zoo."
+    }
+
+
 def test_a_small_store_looks_up_every_key():
     kb = Knowledge(Store.open(":memory:"))
     view = kb.view
