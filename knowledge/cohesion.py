@@ -12,8 +12,6 @@ per content word), so it costs a question nothing.
 
 from __future__ import annotations
 
-from collections import Counter
-
 # Below this many sentences an article is too short to tell: every sentence gets NEUTRAL.
 MIN_SENTENCES = 4
 NEUTRAL = 0.5
@@ -34,10 +32,11 @@ def cohesion(terms: list[str], *, keys: list[set[str]] | None = None) -> list[fl
     """
     if len(terms) < MIN_SENTENCES:
         return [NEUTRAL] * len(terms)
-    counts: Counter[str] = Counter()
+    seen: set[str] = set()
+    shared: set[str] = set()  # keys in more than one sentence
     for sentence_keys in keys if keys is not None else key_sets(terms):
-        counts.update(sentence_keys)  # each sentence counts a key once
-    shared = {key for key, n in counts.items() if n > 1}  # keys in more than one sentence
+        shared |= seen & sentence_keys
+        seen |= sentence_keys
     out = []
     for t in terms:
         groups = t.split()

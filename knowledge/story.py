@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from functools import cache
-from itertools import chain, pairwise, repeat
+from itertools import pairwise, repeat
 
 from .cohesion import key_sets
 from .lexicon import DATA, read_lines
@@ -72,11 +72,13 @@ def repeat_ratio(terms: list[str], *, keys: list[set[str]] | None = None) -> flo
     bounds = [round(i * n / runs) for i in range(runs + 1)]
     observed = expected = 0.0
     for start, end in pairwise(bounds):
-        run = keysets[start:end]
-        distinct = set().union(*run)
-        observed += sum(map(rarity_of, chain.from_iterable(run), repeat(rare_unlisted)))
-        observed -= sum(map(rarity_of, distinct, repeat(rare_unlisted)))
-        expected += (len(run) - 1) * sum(map(chance_of, distinct, repeat(chance_unlisted)))
+        seen: set[str] = set()
+        repeats: list[str] = []  # a key once for every sentence after its first
+        for sentence_keys in keysets[start:end]:
+            repeats += seen & sentence_keys
+            seen |= sentence_keys
+        observed += sum(map(rarity_of, repeats, repeat(rare_unlisted)))
+        expected += (end - start - 1) * sum(map(chance_of, seen, repeat(chance_unlisted)))
     return round(observed / expected, 3) if expected else None
 
 
