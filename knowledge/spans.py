@@ -80,9 +80,11 @@ def _all_named(text: str, avoid: set[str]) -> bool:
 
 
 def _numbers(sentence: str) -> list[Span]:
+    """Counts and amounts; the day of a date ("7. oktober") counts nothing."""
+    dates = [m.span() for m in _DAY_MONTH.finditer(sentence) if _is_month_date(m.group())]
     found = [m.span() for m in _NUMBER.finditer(sentence)]
     found += [m.span() for m in _NUMBER_WORD.finditer(sentence)]
-    return sorted(found)
+    return sorted(f for f in found if not any(s <= f[0] < e for s, e in dates))
 
 
 def _times(sentence: str) -> list[Span]:

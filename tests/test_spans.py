@@ -34,9 +34,22 @@ def test_number_span(sentence, expected):
 
 
 def test_number_span_skips_a_number_the_question_named():
-    sentence = "Gidslerne blev taget 7. oktober, og 1160 blev dræbt."
+    sentence = "Der var 7 gidsler, og 1160 blev dræbt."
     assert span_text(sentence, "number") == "7"
     assert span_text(sentence, "number", {"7"}) == "1160"
+
+
+@pytest.mark.parametrize(
+    "sentence,expected",
+    [
+        ("Gidslerne blev taget 7. oktober, og 1160 blev dræbt.", "1160"),
+        ("Den 24. december kom 300 gæster.", "300"),
+        ("Gidslerne blev taget under Hamas' angreb på Israel 7. oktober.", None),
+        ("Han løb 7. runde på 3 minutter.", "7"),  # "runde" is no month: a number
+    ],
+)
+def test_the_day_of_a_date_is_no_count(sentence, expected):
+    assert span_text(sentence, "number") == expected
 
 
 @pytest.mark.parametrize(
