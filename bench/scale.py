@@ -542,8 +542,9 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
     parts.append(
         f"In-process, after {WARM_UP} warm-up questions: the {results[0]['serve']['dev']['n']} "
         f"dev questions once each, and {SQUAD_SAMPLE} SQuAD-da questions (seeded sample; "
-        "their articles are in every corpus). rapidfuzz scans every sentence, so only a few "
-        "questions are timed on the large corpora."
+        "their articles are in the real corpus only: in the synthetic ones they have no "
+        "answer). rapidfuzz scans every sentence, so only a few questions are timed on the "
+        "large corpora."
     )
     parts.append("### Accuracy of the dev questions")
     rows = [
