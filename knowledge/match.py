@@ -180,11 +180,12 @@ def candidates(
         adrift = view.adrift(row[2] for row in rows)
         prior = {f: w_coherent * coherent(c) + w_adrift * adrift[a] for f, c, a in rows}
         best = _top({f: promise[f] + prior[f] for f in best}, limit)
-    skipped = [k for k in sorted(query.keys()) if k not in chosen and view.df(k)]
-    if skipped and best:
-        kept = set(best)
-        best += [f for f in _in_leading_articles(store, view, best, skipped) if f not in kept]
     found = fetch(store, best, view)
+    skipped = [k for k in sorted(query.keys()) if k not in chosen and view.df(k)]
+    if skipped and found:
+        kept = set(best)
+        more = [f for f in _in_leading_articles(store, view, found, skipped) if f not in kept]
+        found += fetch(store, more, view)
     looked_up = frozenset(credits)
     for cand in found:
         fid = cand.fact_id
@@ -199,7 +200,7 @@ LEADING = 3  # articles of the best candidates searched again for every key left
 
 
 def _in_leading_articles(
-    store: Store, view: IndexView, best: list[int], keys: list[str]
+    store: Store, view: IndexView, best: list[Candidate], keys: list[str]
 ) -> list[int]:
     """Facts of the best candidates' articles that hold a key the postings budget left out.
 
@@ -208,11 +209,7 @@ def _in_leading_articles(
     for "omkom") whose postings were too long to read in a large archive. FTS5 reads
     only the article's own stretch of ids.
     """
-    rows = store.db.execute(
-        f"SELECT id, article_id FROM facts WHERE id IN ({','.join('?' * len(best))})", best
-    ).fetchall()
-    article_of = dict(rows)
-    leading = list(dict.fromkeys(article_of[f] for f in best if f in article_of))[:LEADING]
+    leading = list(dict.fromkeys(c.article_id for c in best))[:LEADING]
     match = " OR ".join(f'"{k}"' for k in keys)
     found: list[int] = []
     for article_id in leading:
