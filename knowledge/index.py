@@ -14,8 +14,8 @@ from typing import TypeVar
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
+from . import story
 from .store import Store
-from .story import adrift
 
 # Postings of the keys that may bring candidates in: at least MATCH_BUDGET, and a fixed
 # share of the archive, so that a larger archive can still bring in a sentence by its
@@ -172,7 +172,7 @@ class IndexView:
             for aid, ratio in self.store.db.execute(
                 f"SELECT id, story FROM articles WHERE id IN ({marks})", missing
             ):
-                known[aid] = adrift(ratio)
+                known[aid] = story.adrift(ratio)
         return known
 
     def fact_span(self, article_id: int) -> tuple[int, int]:

@@ -455,10 +455,8 @@ class Store:
                     words.update(analysed.words.keys())
                     for norm, raw in analysed.words.items():
                         raws.setdefault(norm, raw)
-                terms = [a.terms for _, _, a in done]
-                keys = key_sets(terms)
-                shares = cohesion(terms, keys=keys)
-                stories.append((repeat_ratio(terms, keys=keys), article_id))
+                shares, story = _measures([a.terms for _, _, a in done])
+                stories.append((story, article_id))
                 updates += [
                     (a.terms, a.parts, a.norm, paragraph, share, fact_id)
                     for (fact_id, paragraph, a), share in zip(done, shares, strict=True)
@@ -603,11 +601,14 @@ def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]], float | None
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
         rows.append((position, paragraph, start, end, sentence, analysed.norm, terms, parts))
-    terms = [row[6] for row in rows]
-    keys = key_sets(terms)
-    shares = cohesion(terms, keys=keys)
-    story = repeat_ratio(terms, keys=keys)
+    shares, story = _measures([row[6] for row in rows])
     return [(*row, share) for row, share in zip(rows, shares, strict=True)], words, story
+
+
+def _measures(terms: list[str]) -> tuple[list[float], float | None]:
+    """Each sentence's cohesion and the article's repeat ratio, from one set of keys each."""
+    keys = key_sets(terms)
+    return cohesion(terms, keys=keys), repeat_ratio(terms, keys=keys)
 
 
 def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], list[dict[str, str]], float | None]]:
