@@ -361,38 +361,39 @@ def _fresh_and_changed(tmp_path, *statements: str):
     return fresh, changed
 
 
-def test_a_schema_2_database_gains_cohesion_and_title_keys_on_open(tmp_path):
+@pytest.mark.parametrize(
+    ("version", "dropped"),
+    [
+        (
+            2,
+            [
+                "facts DROP COLUMN cohesion",
+                "articles DROP COLUMN title_keys",
+                "articles DROP COLUMN story",
+            ],
+        ),
+        (4, ["articles DROP COLUMN story"]),
+    ],
+)
+def test_an_older_database_gains_the_later_columns_on_open(tmp_path, version, dropped):
+    # Schema 3 added cohesion, 4 the title keys, 5 each article's repeat ratio.
     fresh, old = _fresh_and_changed(
         tmp_path,
-        "ALTER TABLE facts DROP COLUMN cohesion",
-        "ALTER TABLE articles DROP COLUMN title_keys",
+        *(f"ALTER TABLE {change}" for change in dropped),
         "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
-        "PRAGMA user_version = 2",
+        f"PRAGMA user_version = {version}",
     )
     Store.open(old).db.conn.close()
     facts = "SELECT id, cohesion FROM facts ORDER BY id"
-    titles = "SELECT id, title_keys FROM articles ORDER BY id"
+    articles = "SELECT id, title_keys, story FROM articles ORDER BY id"
     got = _rows(old, facts)
     assert got == _rows(fresh, facts)
     assert len({c for _, c in got}) > 3  # worked out per sentence, not the column default
-    got_titles = _rows(old, titles)
-    assert got_titles == _rows(fresh, titles)
-    assert "pentagon" not in got_titles[0][1] and "hvid" in got_titles[0][1].split()
-    assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
-
-
-def test_a_schema_4_database_gains_each_article_story_on_open(tmp_path):
-    fresh, old = _fresh_and_changed(
-        tmp_path,
-        "ALTER TABLE articles DROP COLUMN story",
-        "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
-        "PRAGMA user_version = 4",
-    )
-    Store.open(old).db.conn.close()
-    stories = "SELECT id, story FROM articles ORDER BY id"
-    got = _rows(old, stories)
-    assert got == _rows(fresh, stories)
-    assert got[0][1] is not None and got[0][1] > 1.0  # the seed article tells a story
+    got_articles = _rows(old, articles)
+    assert got_articles == _rows(fresh, articles)
+    _, title, story = got_articles[0]
+    assert "pentagon" not in title and "hvid" in title.split()
+    assert story is not None and story > 1.0  # the seed article tells a story
     assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
