@@ -39,6 +39,7 @@ BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many article
 BULK_ARTICLES = 50  # from this many articles on, a forked worker process analyses them
 CHUNK_ARTICLES = 64  # articles per piece of work sent to the worker
 AHEAD_CHUNKS = 10  # pieces of work in flight while the main process writes
+REANALYSE_ARTICLES = 1000  # articles re-analysed and written back at a time
 MMAP_BYTES = 256 * 2**20
 _FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts, cohesion'
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -433,8 +434,6 @@ class Store:
         with self.db.atomic():
             words: Counter[str] = Counter()
             raws: dict[str, str] = {}
-            updates = []
-            stories: list[tuple[float | None, int]] = []
             breaks = {
                 article_id: [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
                 for article_id, text in self.db.execute("SELECT id, text FROM articles")
@@ -443,30 +442,39 @@ class Store:
                 "UPDATE articles SET title_keys = ? WHERE id = ?",
                 [(title_keys(t), a) for a, t in self.db.execute("SELECT id, title FROM articles")],
             )
-            rows = self.db.execute(
-                "SELECT id, article_id, start, text FROM facts ORDER BY article_id, position"
-            )
-            for article_id, facts in groupby(rows, key=itemgetter(1)):
-                done = []
-                for fact_id, _, start, text in facts:
-                    analysed = sentence_terms(text)
-                    paragraph = bisect.bisect(breaks.get(article_id, []), start)
-                    done.append((fact_id, paragraph, analysed))
-                    words.update(analysed.words.keys())
-                    for norm, raw in analysed.words.items():
-                        raws.setdefault(norm, raw)
-                shares, story = _measures([a.terms for _, _, a in done])
-                stories.append((story, article_id))
-                updates += [
-                    (a.terms, a.parts, a.norm, paragraph, share, fact_id)
-                    for (fact_id, paragraph, a), share in zip(done, shares, strict=True)
-                ]
-            self.db.conn.executemany(
-                "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ?, cohesion = ?"
-                " WHERE id = ?",
-                updates,
-            )
-            self.db.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", stories)
+            ids = [row[0] for row in self.db.execute("SELECT id FROM articles ORDER BY id")]
+            # A block of articles at a time: the rows of a million facts held at once took
+            # over 1 GB; no read is open on `facts` while its rows are updated.
+            for at in range(0, len(ids), REANALYSE_ARTICLES):
+                block = ids[at : at + REANALYSE_ARTICLES]
+                rows = self.db.execute(
+                    "SELECT id, article_id, start, text FROM facts WHERE article_id BETWEEN ? AND ?"
+                    " ORDER BY article_id, position",
+                    [block[0], block[-1]],
+                ).fetchall()
+                updates = []
+                stories: list[tuple[float | None, int]] = []
+                for article_id, facts in groupby(rows, key=itemgetter(1)):
+                    done = []
+                    for fact_id, _, start, text in facts:
+                        analysed = sentence_terms(text)
+                        paragraph = bisect.bisect(breaks.get(article_id, []), start)
+                        done.append((fact_id, paragraph, analysed))
+                        words.update(analysed.words.keys())
+                        for norm, raw in analysed.words.items():
+                            raws.setdefault(norm, raw)
+                    shares, story = _measures([a.terms for _, _, a in done])
+                    stories.append((story, article_id))
+                    updates += [
+                        (a.terms, a.parts, a.norm, paragraph, share, fact_id)
+                        for (fact_id, paragraph, a), share in zip(done, shares, strict=True)
+                    ]
+                self.db.conn.executemany(
+                    "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ?, cohesion = ?"
+                    " WHERE id = ?",
+                    updates,
+                )
+                self.db.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", stories)
             self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
             self.db.execute("DELETE FROM words")
             self.db.conn.executemany(

@@ -397,6 +397,39 @@ def test_an_older_database_gains_the_later_columns_on_open(tmp_path, version, dr
     assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
+def test_re_analysis_in_blocks_of_articles_gives_what_a_fresh_ingest_gives(tmp_path, monkeypatch):
+    stories = [
+        " ".join(
+            f"{name} {verb} i {town} i dag. {name} siger, at {town} er smuk." for _ in range(2)
+        )
+        for name, verb, town in [
+            ("Bent", "bor", "Odense"),
+            ("Lise", "arbejder", "Aarhus"),
+            ("Ole", "sejler", "Skagen"),
+            ("Mette", "maler", "Ribe"),
+        ]
+    ]
+    fresh, stale = tmp_path / "fresh.db", tmp_path / "stale.db"
+    for path in (fresh, stale):
+        store = Store.open(path)
+        list(store.add_many(ArticleInput(text) for text in stories))
+        store.db.conn.close()
+    conn = sqlite3.connect(stale)
+    conn.execute("UPDATE facts SET terms = 'forkert', parts = '', cohesion = 0")
+    conn.execute("UPDATE articles SET story = NULL")
+    conn.execute("UPDATE meta SET value = 'old' WHERE key = 'analysis'")
+    conn.commit()
+    conn.close()
+    monkeypatch.setattr("knowledge.store.REANALYSE_ARTICLES", 2)  # 5 articles: 3 blocks
+    Store.open(stale).db.conn.close()
+    for query in (
+        "SELECT id, paragraph, norm, terms, parts, cohesion FROM facts ORDER BY id",
+        "SELECT id, title_keys, story FROM articles ORDER BY id",
+    ):
+        assert _rows(stale, query) == _rows(fresh, query)
+    assert len(_rows(stale, "SELECT id FROM articles")) == 5
+
+
 def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
     # A database written by a faktabot whose analysis differed (stale terms, paragraphs,
     # words) is brought up to date when it is opened, as if freshly ingested.
