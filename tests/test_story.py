@@ -118,7 +118,6 @@ def test_a_story_outranks_word_salad_that_holds_more_of_the_question(monkeypatch
     list(kb.ingest([ArticleInput(" ".join(salad)), ArticleInput(" ".join(story))]))
 
     def best() -> str:
-        kb.view  # noqa: B018 - a fresh view per weight, so no ranking is cached
         return kb.search(question, limit=1)[0].fact.text
 
     assert "Pat Ryder" in best()
