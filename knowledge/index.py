@@ -154,26 +154,24 @@ class IndexView:
 
     def title_keys(self, article_ids: set[int]) -> dict[int, tuple[str, ...]]:
         """Search keys of the titles of these articles (a title names the topic)."""
-        missing = [a for a in article_ids if a not in self._title_keys]
-        if missing:
-            marks = ",".join("?" * len(missing))
-            for aid, keys in self.store.db.execute(
-                f"SELECT id, title_keys FROM articles WHERE id IN ({marks})", missing
-            ):
-                self._title_keys[aid] = tuple(keys.split())  # a tuple: see `match.Parsed`
+        self._read_articles(article_ids)
         return {a: self._title_keys.get(a, ()) for a in article_ids}
 
     def adrift(self, article_ids: Iterable[int]) -> dict[int, float]:
         """How far each article is from telling a story (`story.adrift`), kept per article."""
-        known = self._adrift
-        missing = [a for a in set(article_ids) if a not in known]
+        self._read_articles(article_ids)
+        return self._adrift
+
+    def _read_articles(self, article_ids: Iterable[int]) -> None:
+        """Title keys and story of the articles not read yet, in one query for both."""
+        missing = [a for a in set(article_ids) if a not in self._adrift]
         if missing:
             marks = ",".join("?" * len(missing))
-            for aid, ratio in self.store.db.execute(
-                f"SELECT id, story FROM articles WHERE id IN ({marks})", missing
+            for aid, keys, ratio in self.store.db.execute(
+                f"SELECT id, title_keys, story FROM articles WHERE id IN ({marks})", missing
             ):
-                known[aid] = story.adrift(ratio)
-        return known
+                self._title_keys[aid] = tuple(keys.split())  # a tuple: see `match.Parsed`
+                self._adrift[aid] = story.adrift(ratio)
 
     def fact_span(self, article_id: int) -> tuple[int, int]:
         """The first and last fact id of an article (its facts are inserted together)."""
