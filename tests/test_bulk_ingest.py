@@ -7,6 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import threading
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,8 @@ from knowledge.analyze import sentence_terms
 from knowledge.index import IndexView
 from knowledge.match import (
     Candidate,
+    _credit,
+    _sum_by_fact,
     _top,
     candidates,
     fetch,
@@ -344,7 +347,7 @@ def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
     assert sum(len(v) for v in held.values()) == view._postings_held <= 10
     # The oldest went one by one: the two newest lists (8 ids) both stay.
     assert set(held) == {("tiger", "terms"), ("panda", "terms")}
-    assert view.postings("elefant") == lists["elefant"]
+    assert view.postings("elefant").tolist() == lists["elefant"].tolist()
 
 
 def test_parsed_row_cache_drops_an_eighth_at_a_time(monkeypatch):
@@ -367,7 +370,49 @@ def test_top_n_is_the_head_of_the_full_order(scores, n):
     # Scores tie a lot (few distinct values): the cut must keep every tie at the n-th score
     # and break ties by id, exactly as sorting everything would.
     everything = sorted(scores, key=lambda f: (-scores[f], f))
-    assert _top(dict(scores), n) == everything[:n]
+    ids = np.array(sorted(scores), dtype=np.int64)
+    values = np.array([scores[f] for f in ids.tolist()])
+    assert ids[_top(ids, values, n)].tolist() == everything[:n]
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.dictionaries(st.integers(0, 300), st.floats(0.01, 30, allow_nan=False), max_size=60),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_sums_by_fact_are_the_sums_of_a_loop_over_the_words(words):
+    # Bit for bit: a fact's sum is added up in word order, as a dictionary loop adds it.
+    expected: dict[int, float] = {}
+    for earned in words:
+        for fact, value in earned.items():
+            expected[fact] = expected.get(fact, 0.0) + value
+    ids = np.array([f for earned in words for f in sorted(earned)], dtype=np.int64)
+    values = np.array([earned[f] for earned in words for f in sorted(earned)])
+    facts, held = _sum_by_fact(ids, values)
+    assert dict(zip(facts.tolist(), held.tolist(), strict=True)) == expected
+    assert facts.tolist() == sorted(expected)
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.tuples(st.sets(st.integers(0, 200), max_size=40), st.sampled_from([0.3, 0.5, 0.8, 1.0])),
+        min_size=1,
+        max_size=5,
+    )
+)
+def test_a_words_credit_is_its_best_source_for_each_fact(sources):
+    best: dict[int, float] = {}
+    for holding, weight in sources:
+        for fact in holding:
+            best[fact] = max(best.get(fact, 0.0), weight)
+    arrays = [(np.array(sorted(h), dtype=np.int64), w) for h, w in sources]
+    facts, weights = _credit(arrays)
+    assert facts.tolist() == sorted(best)
+    assert dict(zip(facts.tolist(), weights.tolist(), strict=True)) == best
 
 
 def test_the_second_pass_reads_candidates_weights_as_if_it_weighed_them_afresh():
@@ -407,8 +452,8 @@ def test_postings_are_the_facts_holding_the_key_in_ascending_order():
     rows = store.db.execute(
         "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ? ORDER BY rowid", ['terms : "sov"']
     ).fetchall()
-    assert view.postings("sov") == [r[0] for r in rows] and len(rows) == 60
-    assert view.postings("ukendtord") == []
+    assert view.postings("sov").tolist() == [r[0] for r in rows] and len(rows) == 60
+    assert view.postings("ukendtord").tolist() == []
 
 
 def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path, monkeypatch):
@@ -422,4 +467,5 @@ def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path, mo
     assert store.optimize_index() == segments
     assert store.index_segments() == 1
     store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
-    assert Knowledge(store).view.postings(key) == before and len(before) == 2 * BULK_ARTICLES
+    after = Knowledge(store).view.postings(key)
+    assert after.tolist() == before.tolist() and len(before) == 2 * BULK_ARTICLES
