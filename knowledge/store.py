@@ -264,7 +264,13 @@ class Store:
             prepared_all = (self._prepare(item) for item in chain(head, items))
         batch: list[_Prepared] = []
         size = 0
+        prepared: _Prepared | None
         for prepared in prepared_all:
+            if prepared is None:  # the analysis is behind: write what is ready meanwhile
+                if batch:
+                    yield from self._write(batch)
+                    batch, size = [], 0
+                continue
             batch.append(prepared)
             size += len(prepared.rows)
             if size >= BATCH_SENTENCES:
@@ -300,14 +306,14 @@ class Store:
     def _known(self, digest: str) -> bool:
         return bool(self.db.execute("SELECT 1 FROM articles WHERE hash = ?", [digest]).fetchone())
 
-    def _prepare_in_worker(self, items: Iterator[ArticleInput]) -> Iterator[_Prepared]:
+    def _prepare_in_worker(self, items: Iterator[ArticleInput]) -> Iterator[_Prepared | None]:
         """`_prepare` of many articles, analysed in a worker process while this one writes.
 
         On a large ingest Python's analysis and SQLite's writing cost about the same, so
         overlapping them nearly halves the time. Only this process touches the database; the
         worker gets texts and returns rows. When the worker lags, this process analyses the
         next chunk itself. Chunks are yielded in input order, so the ids are the same as those
-        of an in-process ingest.
+        of an in-process ingest. None means "nothing more for a while": the caller writes.
         """
         sentence_terms("Varm op.")  # load the lexicon before forking: the worker inherits it
         context = multiprocessing.get_context("fork")
@@ -331,9 +337,13 @@ class Store:
                 if not pending:
                     return
                 head = pending[0][1]
-                if isinstance(head, Future) and not head.done() and (taken := take()):
-                    pending.append((taken[0], _analyse_many(taken[1])))
-                    continue
+                if isinstance(head, Future) and not head.done():
+                    if taken := take():
+                        pending.append((taken[0], _analyse_many(taken[1])))
+                        continue
+                    # The input is used up and the worker still busy: a time to write (the
+                    # last batch would otherwise wait for every chunk), then wait below.
+                    yield None
                 keyed, work = pending.popleft()
                 analysed = iter(work.result() if isinstance(work, Future) else work)
                 for item, digest, known in keyed:

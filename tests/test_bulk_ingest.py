@@ -5,7 +5,10 @@ postings budget of the candidate look-up."""
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
+import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -32,6 +35,7 @@ from knowledge.match import (
 from knowledge.normalize import normalize_text, tokens
 from knowledge.query import analyse
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
+from knowledge.store import _analyse_many as analyse_many
 
 ZOO = "Københavns Zoo har fået en ny elefant. Den hedder Bent.\n\nBent spiser 150 kilo hø."
 
@@ -100,6 +104,44 @@ def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(tmp_path, monkey
     assert content(bulk) == content(one_by_one)
     assert bulk.fact_stats() == one_by_one.fact_stats()
     bulk.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+
+
+class SlowWorker:
+    """Analysis that takes its time in the ingest worker (not in the writing process) and
+    leaves a mark when it has analysed `last`. Module-level: the worker is sent it by name."""
+
+    parent = 0
+    mark: Path | None = None
+    last = ""
+
+
+def slow_in_worker(texts: list[str]):
+    if os.getpid() != SlowWorker.parent:
+        time.sleep(0.3)
+    if SlowWorker.last in texts:
+        SlowWorker.mark.touch()
+    return analyse_many(texts)
+
+
+def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, monkeypatch):
+    """Once the input is used up, articles analysed so far are written while the worker
+    still analyses the rest, not all at the end: the last transaction is then small."""
+    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 10**9)  # no batch fills up
+    monkeypatch.setattr("knowledge.store.CHUNK_ARTICLES", BULK_ARTICLES // 2)
+    monkeypatch.setattr(SlowWorker, "parent", os.getpid())
+    monkeypatch.setattr(SlowWorker, "mark", tmp_path / "last chunk analysed")
+    monkeypatch.setattr(SlowWorker, "last", varied(3 * BULK_ARTICLES - 1).text)
+    monkeypatch.setattr("knowledge.store._analyse_many", slow_in_worker)
+    store = Store.open(tmp_path / "k.db", seed=False)
+    landed_before_the_end = None
+    results = []
+    for result in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
+        if landed_before_the_end is None:
+            landed_before_the_end = not SlowWorker.mark.exists()
+        results.append(result)
+    assert landed_before_the_end
+    assert [r.article.id for r in results] == list(range(1, 3 * BULK_ARTICLES + 1))
+    assert SlowWorker.mark.exists() and store.counts()["articles"] == 3 * BULK_ARTICLES
 
 
 def test_a_small_ingest_stays_in_this_process():
