@@ -41,6 +41,11 @@ CHUNK_ARTICLES = 64  # articles per piece of work sent to the worker
 AHEAD_CHUNKS = 10  # pieces of work in flight while the main process writes
 REANALYSE_ARTICLES = 1000  # articles re-analysed and written back at a time
 MMAP_BYTES = 256 * 2**20
+# While a worker analyses, this process's own analysis holds the GIL, and the pool's thread
+# that reads each chunk's rows from the pipe (about 1 MB, in pieces) waits up to Python's
+# 5 ms switch interval for every piece: the worker sat idle 10-30 ms between chunks. With
+# 0.5 ms it waits less; a 100,000-sentence ingest runs about 3 % faster.
+INGEST_SWITCH_SECONDS = 0.0005
 _FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts, cohesion'
 _VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _STAGE = f"CREATE TEMP TABLE IF NOT EXISTS facts_stage ({_FACT_COLUMNS})"
@@ -160,7 +165,7 @@ class _Prepared:
 
     item: ArticleInput
     digest: str
-    rows: list[tuple]  # the facts columns after article_id
+    rows: list[tuple]  # the facts columns after article_id, but the text (`_analyse`)
     words: list[dict[str, str]]  # per sentence: folded word -> surface form
     story: float | None = None  # `story.repeat_ratio` of the facts' terms
 
@@ -318,6 +323,7 @@ class Store:
         sentence_terms("Varm op.")  # load the lexicon before forking: the worker inherits it
         context = multiprocessing.get_context("fork")
         pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        switch = sys.getswitchinterval()
         pending: deque[tuple[list[tuple[ArticleInput, str, bool]], Future | list]] = deque()
 
         def take() -> tuple[list[tuple[ArticleInput, str, bool]], list[str]] | None:
@@ -329,6 +335,7 @@ class Store:
             return marked, [item.text for item, _, known in marked if not known]
 
         try:
+            sys.setswitchinterval(INGEST_SWITCH_SECONDS)
             while True:
                 while sum(isinstance(w, Future) for _, w in pending) < AHEAD_CHUNKS:
                     if (taken := take()) is None:
@@ -352,6 +359,7 @@ class Store:
                     else:
                         yield _Prepared(item, digest, *next(analysed))
         finally:
+            sys.setswitchinterval(switch)
             pool.shutdown(cancel_futures=True)
 
     def _write(self, batch: list[_Prepared]) -> list[IngestResult]:
@@ -380,7 +388,10 @@ class Store:
                     " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     [title, title_keys(title), item.date, item.url, p.digest, item.text, p.story],
                 ).lastrowid
-                staged.extend((article_id, *r) for r in p.rows)
+                text = item.text
+                staged.extend(
+                    (article_id, r[0], r[1], r[2], r[3], text[r[2] : r[3]], *r[4:]) for r in p.rows
+                )
                 words.extend(p.words)
                 added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))
             if staged:
@@ -609,17 +620,21 @@ def _can_fork() -> bool:
 
 
 def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]], float | None]:
-    """An article's facts rows (without article_id), per sentence its words, its repeat ratio."""
+    """An article's facts rows, per sentence its words, its repeat ratio.
+
+    A row is what `_write` stores but the article id and the sentence itself, which the
+    writer slices from the text it holds: the rows cross from the ingest worker through a
+    pipe, and the texts were a fifth of what crossed.
+    """
     rows, words = [], []
     breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
     for position, (start, end) in enumerate(split_sentences(text)):
-        sentence = text[start:end]
-        analysed = sentence_terms(sentence)
+        analysed = sentence_terms(text[start:end])
         words.append(analysed.words)
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
-        rows.append((position, paragraph, start, end, sentence, analysed.norm, terms, parts))
-    shares, story = _measures([row[6] for row in rows])
+        rows.append((position, paragraph, start, end, analysed.norm, terms, parts))
+    shares, story = _measures([row[5] for row in rows])
     return [(*row, share) for row, share in zip(rows, shares, strict=True)], words, story
 
 

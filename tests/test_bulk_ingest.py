@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from pathlib import Path
@@ -83,7 +84,18 @@ def content(store: Store) -> tuple[list, list, list]:
     )
 
 
-def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(tmp_path, monkeypatch):
+@pytest.fixture
+def switch_interval():
+    """A switch interval of this test's own, so that an ingest that does not restore it shows."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(0.004)
+    yield 0.004
+    sys.setswitchinterval(before)
+
+
+def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(
+    tmp_path, monkeypatch, switch_interval
+):
     """The worker-process path must give the same ids, rows and word counts as `add`."""
     monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)  # several transactions
     items = [varied(i) for i in range(3 * BULK_ARTICLES)]
@@ -100,6 +112,7 @@ def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(tmp_path, monkey
         children.extend(multiprocessing.active_children())
         results.append(result)
     assert children  # the analysis did run in a worker
+    assert sys.getswitchinterval() == switch_interval  # shortened during the ingest only
     assert results == expected
     assert content(bulk) == content(one_by_one)
     assert bulk.fact_stats() == one_by_one.fact_stats()
@@ -167,7 +180,9 @@ def test_a_process_with_threads_does_not_fork_for_a_bulk_ingest(monkeypatch):
 
 
 @pytest.mark.parametrize("where", ["input", "analysis"])
-def test_a_failing_bulk_ingest_leaves_only_whole_articles(tmp_path, monkeypatch, where):
+def test_a_failing_bulk_ingest_leaves_only_whole_articles(
+    tmp_path, monkeypatch, where, switch_interval
+):
     """Input or analysis that breaks off mid-way: what landed is whole, the rest is absent,
     and no worker process is left behind."""
     monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
@@ -189,6 +204,7 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(tmp_path, monkeypatch,
         for _ in store.add_many(articles()):
             pass
     assert multiprocessing.active_children() == []
+    assert sys.getswitchinterval() == switch_interval
     stored = store.counts()
     # How many batches landed before the failure depends on how far the worker had read
     # ahead, so the count is not fixed; that each one is whole is.
