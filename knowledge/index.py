@@ -29,7 +29,7 @@ MATCH_SHARE = 0.02
 
 
 PARSED_CACHE = 20_000  # parsed fact rows kept between questions (memory and GC bound it)
-POSTINGS_CACHE = 400_000  # fact ids of looked-up keys kept between questions (3.2 MB)
+POSTINGS_CACHE = 400_000  # fact ids of looked-up keys kept (3.2 MB, and ~100 B a key)
 EVICT_SHARE = 1 / 8  # share of a full cache dropped at a time, oldest first
 T = TypeVar("T")
 K = TypeVar("K")
@@ -122,7 +122,9 @@ class IndexView:
                 "SELECT group_concat(rowid) FROM facts_fts WHERE facts_fts MATCH ?",
                 [f'{column} : "{key}"'],
             ).fetchone()[0]
+            # FTS5 returns a full-text query's rows in ascending rowid order.
             found = np.array(joined.split(",") if joined else [], dtype=np.int64)
+            found.setflags(write=False)  # shared by every question that reads the key
             while self._postings and self._postings_held + len(found) > POSTINGS_CACHE:
                 for dropped in _evict_oldest(self._postings):
                     self._postings_held -= len(dropped)

@@ -97,6 +97,8 @@ class Candidate:
         self.looked_up: frozenset[int] = frozenset()  # words whose `matched` weight is known
 
 
+Credit = tuple[np.ndarray, np.ndarray]  # fact ids (ascending, once each), their weights
+
 # What a stored fact row parses to once: ids, texts, its keys and its length. Keys are
 # tuples, not sets: a tuple of strings is one object the garbage collector stops
 # watching, where a set of them is walked key by key on every collection that meets it
@@ -233,9 +235,6 @@ def _in_leading_articles(
     return found
 
 
-Credit = tuple[np.ndarray, np.ndarray]  # fact ids (ascending, once each), their weights
-
-
 def _credit(sources: list[tuple[np.ndarray, float]]) -> Credit:
     """The facts holding any of a word's sources, each with its best source's weight."""
     if len(sources) == 1:
@@ -268,6 +267,8 @@ def _sum_by_fact(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
 def _top(ids: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
     """Positions of the `n` best scores, best first; equal scores in id order (`ids` ascend)."""
     among = np.arange(len(scores))
+    if n <= 0:
+        return among[:0]
     if len(scores) > n:
         # A sort, not np.partition: scores take few distinct values (sums of a few idfs),
         # and partitioning many equal values is ten times slower than sorting them.

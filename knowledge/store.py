@@ -36,6 +36,11 @@ from .story import repeat_ratio
 SCHEMA_VERSION = 5
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
+# When the input is used up and the worker still analyses, the writer writes what it holds
+# (else the last full batch waits for every chunk while the worker is busy, and then the
+# worker waits for it: about 3 % of a 100,000-sentence ingest), if that is at least this
+# much, so the tail is not cut into a transaction a chunk.
+EARLY_WRITE_SENTENCES = 2_000
 BULK_ARTICLES = 50  # from this many articles on, a forked worker process analyses them
 CHUNK_ARTICLES = 64  # articles per piece of work sent to the worker
 AHEAD_CHUNKS = 10  # pieces of work in flight while the main process writes
@@ -165,7 +170,7 @@ class _Prepared:
 
     item: ArticleInput
     digest: str
-    rows: list[tuple]  # the facts columns after article_id, but the text (`_analyse`)
+    rows: list[tuple]  # the facts columns after article_id, except the sentence (`_analyse`)
     words: list[dict[str, str]]  # per sentence: folded word -> surface form
     story: float | None = None  # `story.repeat_ratio` of the facts' terms
 
@@ -270,19 +275,24 @@ class Store:
         batch: list[_Prepared] = []
         size = 0
         prepared: _Prepared | None
-        for prepared in prepared_all:
-            if prepared is None:  # the analysis is behind: write what is ready meanwhile
-                if batch:
+        try:
+            for prepared in prepared_all:
+                if prepared is None:  # the analysis is behind: write what is ready meanwhile
+                    if size >= EARLY_WRITE_SENTENCES:
+                        yield from self._write(batch)
+                        batch, size = [], 0
+                    continue
+                batch.append(prepared)
+                size += len(prepared.rows)
+                if size >= BATCH_SENTENCES:
                     yield from self._write(batch)
                     batch, size = [], 0
-                continue
-            batch.append(prepared)
-            size += len(prepared.rows)
-            if size >= BATCH_SENTENCES:
+            if batch:
                 yield from self._write(batch)
-                batch, size = [], 0
-        if batch:
-            yield from self._write(batch)
+        finally:
+            # At once, not when the generator is collected: a failed write or a caller that
+            # stops reading must not leave the worker running (or the switch interval short).
+            prepared_all.close()
 
     def optimize_index(self) -> int:
         """Merge the full-text index into one segment (FTS5 `optimize`); the segments before.
@@ -318,7 +328,8 @@ class Store:
         overlapping them nearly halves the time. Only this process touches the database; the
         worker gets texts and returns rows. When the worker lags, this process analyses the
         next chunk itself. Chunks are yielded in input order, so the ids are the same as those
-        of an in-process ingest. None means "nothing more for a while": the caller writes.
+        of an in-process ingest. None means "nothing more for a while": the caller may write
+        what it holds.
         """
         sentence_terms("Varm op.")  # load the lexicon before forking: the worker inherits it
         context = multiprocessing.get_context("fork")
@@ -349,7 +360,7 @@ class Store:
                         pending.append((taken[0], _analyse_many(taken[1])))
                         continue
                     # The input is used up and the worker still busy: a time to write (the
-                    # last batch would otherwise wait for every chunk), then wait below.
+                    # batch would otherwise wait for every chunk), then wait below.
                     yield None
                 keyed, work = pending.popleft()
                 analysed = iter(work.result() if isinstance(work, Future) else work)
@@ -390,7 +401,8 @@ class Store:
                 ).lastrowid
                 text = item.text
                 staged.extend(
-                    (article_id, r[0], r[1], r[2], r[3], text[r[2] : r[3]], *r[4:]) for r in p.rows
+                    (article_id, position, paragraph, start, end, text[start:end], *analysed)
+                    for position, paragraph, start, end, *analysed in p.rows
                 )
                 words.extend(p.words)
                 added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))

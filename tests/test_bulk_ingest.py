@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import sys
 import threading
 import time
@@ -35,6 +36,7 @@ from knowledge.match import (
 )
 from knowledge.normalize import normalize_text, tokens
 from knowledge.query import analyse
+from knowledge.segment import split_sentences
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
 from knowledge.store import _analyse_many as analyse_many
 
@@ -128,7 +130,8 @@ class SlowWorker:
     last = ""
 
 
-def slow_in_worker(texts: list[str]):
+def slow_in_worker(texts: list[str]) -> list:
+    """`_analyse_many`, 0.3 s slower in the worker process."""
     if os.getpid() != SlowWorker.parent:
         time.sleep(0.3)
     if SlowWorker.last in texts:
@@ -141,11 +144,18 @@ def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, 
     still analyses the rest, not all at the end: the last transaction is then small."""
     monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 10**9)  # no batch fills up
     monkeypatch.setattr("knowledge.store.CHUNK_ARTICLES", BULK_ARTICLES // 2)
+    chunk = sum(len(split_sentences(varied(i).text)) for i in range(BULK_ARTICLES // 2))
+    monkeypatch.setattr("knowledge.store.EARLY_WRITE_SENTENCES", chunk + 1)
     monkeypatch.setattr(SlowWorker, "parent", os.getpid())
     monkeypatch.setattr(SlowWorker, "mark", tmp_path / "last chunk analysed")
     monkeypatch.setattr(SlowWorker, "last", varied(3 * BULK_ARTICLES - 1).text)
     monkeypatch.setattr("knowledge.store._analyse_many", slow_in_worker)
     store = Store.open(tmp_path / "k.db", seed=False)
+    transactions = []
+    write = Store._write
+    monkeypatch.setattr(
+        Store, "_write", lambda self, batch: transactions.append(batch) or write(self, batch)
+    )
     landed_before_the_end = None
     results = []
     for result in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
@@ -153,8 +163,31 @@ def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, 
             landed_before_the_end = not SlowWorker.mark.exists()
         results.append(result)
     assert landed_before_the_end
+    # Written early, but never less than EARLY_WRITE_SENTENCES: not a transaction a chunk.
+    assert all(sum(len(p.rows) for p in batch) > chunk for batch in transactions[:-1])
+    assert 2 <= len(transactions) < 6
     assert [r.article.id for r in results] == list(range(1, 3 * BULK_ARTICLES + 1))
     assert SlowWorker.mark.exists() and store.counts()["articles"] == 3 * BULK_ARTICLES
+
+
+def test_a_failing_write_stops_the_worker_at_once(tmp_path, monkeypatch, switch_interval):
+    """The worker and the switch interval do not wait for the failed ingest to be collected."""
+    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
+    store = Store.open(tmp_path / "k.db", seed=False)
+    write = Store._write
+
+    def full_disk(self, batch):
+        if store.counts()["articles"]:
+            raise sqlite3.OperationalError("database or disk is full")
+        return write(self, batch)
+
+    monkeypatch.setattr(Store, "_write", full_disk)
+    with pytest.raises(sqlite3.OperationalError) as failure:
+        for _ in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
+            pass
+    assert failure.value  # the exception, and the frames it holds, are still alive here
+    assert multiprocessing.active_children() == []
+    assert sys.getswitchinterval() == switch_interval
 
 
 def test_a_small_ingest_stays_in_this_process():
@@ -458,7 +491,7 @@ def test_sums_by_fact_are_the_sums_of_a_loop_over_the_words(words):
 @given(
     st.lists(
         st.tuples(st.sets(st.integers(0, 200), max_size=40), st.sampled_from([0.3, 0.5, 0.8, 1.0])),
-        min_size=1,
+        min_size=0,
         max_size=5,
     )
 )
