@@ -339,3 +339,40 @@ def test_only_candidates_close_to_the_best_get_the_second_pass(monkeypatch):
     assert reranked() == match.RERANK_MIN
     monkeypatch.setattr(match, "RERANK_WITHIN", 100.0)
     assert reranked() == 40  # `rerank`'s default
+
+
+def _order_of(kb: Knowledge, question: str, sentence: str) -> float:
+    query = analyse(question, kb.view, kb.synonyms)
+    ranked = match.rank(kb.store, kb.view, query)
+    return next(c.features["order"] for c in ranked if c.text == sentence)
+
+
+SOLD = "Hvem solgte kagen til borgmesteren?"
+
+
+@pytest.mark.parametrize(
+    "sentence,credited",
+    [
+        ("Kagen til borgmesteren blev solgt i går.", True),  # a stop word between is no gap
+        ("Bageren solgte borgmesteren en kage.", True),  # "kagen" skipped: one word between
+        ("Borgmesteren og kagen var væk.", False),  # the pair in the other order
+        ("Kagen til den glade borgmester var væk.", False),  # a word between them
+        ("Kagen smagte godt.", False),  # one question word is no pair
+    ],
+)
+def test_word_order_credits_question_words_side_by_side(empty_kb, sentence, credited):
+    list(empty_kb.ingest([ArticleInput(sentence), ArticleInput("Solen skinnede hele dagen.")]))
+    assert (_order_of(empty_kb, SOLD, sentence) > 0) is credited
+
+
+def test_the_sentence_keeping_the_question_word_order_ranks_first(empty_kb, monkeypatch):
+    # The same words in each sentence, each its own article: only their order differs.
+    # The scattered one is stored first, so on a tie it would win.
+    scattered = "Borgmesteren i Skagen solgte bageren til kagen."
+    kept = "Bageren i Skagen solgte kagen til borgmesteren."
+    list(empty_kb.ingest([ArticleInput(scattered), ArticleInput(kept)]))
+    query = analyse(SOLD, empty_kb.view, empty_kb.synonyms)
+    assert _order_of(empty_kb, SOLD, scattered) == 0.0
+    assert match.rank(empty_kb.store, empty_kb.view, query)[0].text == kept
+    monkeypatch.setitem(match.RANK_WEIGHTS, "order", 0.0)
+    assert match.rank(empty_kb.store, empty_kb.view, query)[0].text == scattered
