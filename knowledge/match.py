@@ -33,8 +33,7 @@ TYPED = ("person", "time", "number", "place", "reason")
 # than the idf-weighted share alone (the decision still reads the plain share).
 # `coherent` was weighed with synthetic distractors indexed too (`--distractors`): 0.75
 # ranked best there but cost SQuAD-da alone half a point of top-3; 0.5 keeps it.
-# `order` was tuned alone, the others kept: top-1 0.633 -> 0.635 at 0.15 (and with the
-# distractors too), top-3 unchanged.
+# `order` was tuned alone, the others kept: top-1 0.633 -> 0.635 at 0.15, top-3 unchanged.
 RANK_WEIGHTS = {
     "idf_cov": 1.35,
     "pool": 0.25,
