@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from .analyze import split_terms
 from .cohesion import coherent
 from .index import IndexView
 from .lexicon import nationalities
@@ -454,7 +455,7 @@ def word_order(query: Query, idfs: list[float], cand: Candidate) -> float:
     ("ved Hamas' angreb" and "Ved angrebet ...") is likelier to say what was asked than
     one that scatters them over unrelated clauses. Each pair counts its lesser idf.
     """
-    groups = [set(g.split("|")) for g in cand.terms.split()]
+    groups = split_terms(cand.terms)
     at = [[p for p, g in enumerate(groups) if not w.keyset.isdisjoint(g)] for w in query.words]
     bonded = 0.0
     for i, first in enumerate(at):
@@ -479,7 +480,7 @@ def modifier_clash(
         ties = _country_ties(query, countries)
     if not ties:
         return 0.0
-    words = [w.split("|") for w in cand.terms.split()]
+    words = split_terms(cand.terms)
     for noun, asked in ties:
         for pos, group in enumerate(words):
             if not any(k in noun.alternatives for k in group):
