@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import NamedTuple
 
 from .lexicon import DATA, compound_parts, keys, stopwords
@@ -28,6 +29,7 @@ class SentenceTerms(NamedTuple):
     parts: str  # keys of compound parts, which count for less
     words: dict[str, str]  # folded surface form -> surface form, for typo correction
     norm: str = ""  # every word folded, single-spaced: `normalize_text` of the sentence
+    word_keys: Sequence[tuple[str, ...]] = ()  # each content word's keys: `terms` split
 
 
 class _Word(NamedTuple):
@@ -38,6 +40,7 @@ class _Word(NamedTuple):
     keys: str  # "|"-joined index keys
     parts: tuple[str, ...]  # keys of its compound parts
     typo_form: str | None  # the form the typo list keeps; None for numbers
+    key_tuple: tuple[str, ...]  # `keys` split, made once: cohesion reads them per sentence
 
 
 WORD_CACHE = 200_000  # distinct written words kept analysed (numbers make the set unbounded)
@@ -57,9 +60,10 @@ def _word(surface: str) -> _Word:
 def _analyse_word(surface: str) -> _Word:
     tok = tokens(surface)[0]
     if tok.norm in stopwords():
-        return _Word(tok.norm, False, "", (), None)
+        return _Word(tok.norm, False, "", (), None, ())
     typo_form = None if tok.raw[0].isdigit() else tok.raw
-    return _Word(tok.norm, True, "|".join(keys(tok.raw)), compound_parts(tok.raw), typo_form)
+    word_keys = keys(tok.raw)
+    return _Word(tok.norm, True, "|".join(word_keys), compound_parts(tok.raw), typo_form, word_keys)
 
 
 def sentence_terms(text: str) -> SentenceTerms:
@@ -70,21 +74,27 @@ def sentence_terms(text: str) -> SentenceTerms:
     terms: list[str] = []
     parts: list[str] = []
     norms: list[str] = []
+    groups: list[tuple[str, ...]] = []
     words: dict[str, str] = {}
     analysed = _analysed
     for surface in word_surfaces(text):
         word = analysed.get(surface) or _word(surface)
-        norm, content, word_keys, word_parts, typo_form = word
+        norm, content, word_keys, word_parts, typo_form, key_tuple = word
         norms.append(norm)
         if not content:
             continue
         terms.append(word_keys)
+        groups.append(key_tuple)
         if word_parts:
             parts.extend(word_parts)
         if typo_form is not None and norm not in words:
             words[norm] = typo_form
     return SentenceTerms(
-        " ".join(terms), " ".join(dict.fromkeys(parts)) if parts else "", words, " ".join(norms)
+        " ".join(terms),
+        " ".join(dict.fromkeys(parts)) if parts else "",
+        words,
+        " ".join(norms),
+        groups,
     )
 
 

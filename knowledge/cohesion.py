@@ -6,11 +6,13 @@ of a real sentence occur in another sentence of the same article. Text without a
 The matcher reads this as a prior: among sentences that hold the question's words
 equally, the one that is part of a coherent account is the better answer.
 
-Computed once per article at ingest, from the stored terms (one `|`-joined group of keys
-per content word), so it costs a question nothing.
+Computed once per article at ingest, from each content word's keys, so it costs a
+question nothing.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 # Below this many sentences an article is too short to tell: every sentence gets NEUTRAL.
 MIN_SENTENCES = 4
@@ -20,36 +22,35 @@ NEUTRAL = 0.5
 ORDINARY = 0.4
 
 
-def key_sets(terms: list[str]) -> list[set[str]]:
-    """Each sentence's distinct keys, from its stored terms (`knowledge.story` reads them too)."""
-    return [set(t.replace("|", " ").split()) for t in terms]
+Words = Sequence[tuple[str, ...]]  # a sentence's content words, each as its keys
 
 
-def cohesion(terms: list[str], *, keys: list[set[str]] | None = None) -> list[float]:
-    """For each sentence's terms, the share of its content words found in another sentence.
+def key_sets(sentences: Sequence[Words]) -> list[set[str]]:
+    """Each sentence's distinct keys (`knowledge.story` reads them too)."""
+    return [set().union(*words) for words in sentences]
 
-    `keys` are the sentences' `key_sets`, when the caller has them already.
+
+def cohesion(sentences: Sequence[Words], *, keys: list[set[str]] | None = None) -> list[float]:
+    """For each sentence, the share of its content words found in another sentence.
+
+    A sentence is its content words' keys (`SentenceTerms.word_keys`, or `split_terms` of
+    the stored terms); `keys` are the sentences' `key_sets`, when the caller has them.
     """
-    if len(terms) < MIN_SENTENCES:
-        return [NEUTRAL] * len(terms)
+    if len(sentences) < MIN_SENTENCES:
+        return [NEUTRAL] * len(sentences)
     seen: set[str] = set()
     shared: set[str] = set()  # keys in more than one sentence
-    for sentence_keys in keys if keys is not None else key_sets(terms):
+    for sentence_keys in keys if keys is not None else key_sets(sentences):
         shared |= seen & sentence_keys
         seen |= sentence_keys
+    alone = shared.isdisjoint  # a word is shared if any of its keys is ("sige|sig" holds two)
     out = []
-    for t in terms:
-        groups = t.split()
-        if not groups:
+    for words in sentences:
+        if not words:
             out.append(NEUTRAL)
             continue
-        # A word is shared if any of its keys is ("sige|sig" holds two).
-        held = sum(
-            1
-            for group in groups
-            if group in shared or ("|" in group and not shared.isdisjoint(group.split("|")))
-        )
-        out.append(round(held / len(groups), 3))
+        held = len(words) - sum(map(alone, words))  # counted in C: part of every ingest
+        out.append(round(held / len(words), 3))
     return out
 
 

@@ -25,7 +25,7 @@ import platformdirs
 import sqlite_utils
 
 from .analyze import analysis_fingerprint, sentence_terms, title_keys
-from .cohesion import NEUTRAL, cohesion, key_sets
+from .cohesion import NEUTRAL, Words, cohesion, key_sets
 from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
@@ -496,7 +496,7 @@ class Store:
                         words.update(analysed.words.keys())
                         for norm, raw in analysed.words.items():
                             raws.setdefault(norm, raw)
-                    shares, story = _measures([a.terms for _, _, a in done])
+                    shares, story = _measures([a.word_keys for _, _, a in done])
                     stories.append((story, article_id))
                     updates += [
                         (a.terms, a.parts, a.norm, paragraph, share, fact_id)
@@ -638,22 +638,23 @@ def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]], float | None
     writer slices from the text it holds: the rows cross from the ingest worker through a
     pipe, and the texts were a fifth of what crossed.
     """
-    rows, words = [], []
+    rows, words, groups = [], [], []
     breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
     for position, (start, end) in enumerate(split_sentences(text)):
         analysed = sentence_terms(text[start:end])
         words.append(analysed.words)
+        groups.append(analysed.word_keys)
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
         rows.append((position, paragraph, start, end, analysed.norm, terms, parts))
-    shares, story = _measures([row[5] for row in rows])
+    shares, story = _measures(groups)
     return [(*row, share) for row, share in zip(rows, shares, strict=True)], words, story
 
 
-def _measures(terms: list[str]) -> tuple[list[float], float | None]:
+def _measures(sentences: list[Words]) -> tuple[list[float], float | None]:
     """Each sentence's cohesion and the article's repeat ratio, from one set of keys each."""
-    keys = key_sets(terms)
-    return cohesion(terms, keys=keys), repeat_ratio(terms, keys=keys)
+    keys = key_sets(sentences)
+    return cohesion(sentences, keys=keys), repeat_ratio(sentences, keys=keys)
 
 
 def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], list[dict[str, str]], float | None]]:

@@ -18,10 +18,11 @@ Computed once per article at ingest and stored; the matcher reads `adrift` from 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from functools import cache
 from itertools import pairwise, repeat
 
-from .cohesion import key_sets
+from .cohesion import Words, key_sets
 from .lexicon import DATA, read_lines
 
 MIN_SENTENCES = 4  # fewer sentences tell nothing: such an article is never adrift
@@ -53,21 +54,21 @@ def _weights(count: float, total: float) -> tuple[float, float]:
     return rare, rare * count / total
 
 
-def repeat_ratio(terms: list[str], *, keys: list[set[str]] | None = None) -> float | None:
+def repeat_ratio(sentences: Sequence[Words], *, keys: list[set[str]] | None = None) -> float | None:
     """Weighted key repeats within runs of sentences, over what chance would give.
 
-    `terms` are the stored terms of each sentence, in order (`keys`: their `key_sets`, when
-    the caller has them). None for an article too short to tell. A key met in s sentences
-    of a run of m repeats s - 1 times; chance would have brought it back into each of the
-    other m - 1 with its reference share. The sums run in C (`map`): this is part of
-    every ingest.
+    `sentences` are each sentence's content words as keys, in order (`cohesion.Words`;
+    `keys`: their `key_sets`, when the caller has them). None for an article too short to
+    tell. A key met in s sentences of a run of m repeats s - 1 times; chance would have
+    brought it back into each of the other m - 1 with its reference share. The sums run in
+    C (`map`): this is part of every ingest.
     """
-    n = len(terms)
+    n = len(sentences)
     if n < MIN_SENTENCES:
         return None
     rarity, chance, rare_unlisted, chance_unlisted = reference()
     rarity_of, chance_of = rarity.get, chance.get
-    keysets = keys if keys is not None else key_sets(terms)
+    keysets = keys if keys is not None else key_sets(sentences)
     runs = max(1, round(n / CHUNK))
     bounds = [round(i * n / runs) for i in range(runs + 1)]
     observed = expected = 0.0

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from knowledge import ArticleInput, Knowledge, Store, analyze
-from knowledge.analyze import sentence_terms
+from knowledge.analyze import sentence_terms, split_terms
 from knowledge.index import IndexView
 from knowledge.match import (
     Candidate,
@@ -302,6 +302,15 @@ def test_the_index_view_reads_the_stored_totals(tmp_path):
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
 def test_sentence_terms_norm_is_normalize_text(text):
     assert sentence_terms(text).norm == normalize_text(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
+def test_sentence_word_keys_are_the_stored_terms_split(text):
+    # Cohesion and the repeat ratio are worked out from `word_keys` at ingest and from the
+    # stored terms when a database is re-analysed: the two must be the same words.
+    analysed = sentence_terms(text)
+    assert list(analysed.word_keys) == split_terms(analysed.terms)
 
 
 def test_the_word_cache_stays_bounded_and_gives_the_same_terms(monkeypatch):

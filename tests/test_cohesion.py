@@ -8,7 +8,7 @@ import pytest
 
 from knowledge import ArticleInput, Knowledge, Store
 from knowledge.analyze import sentence_terms
-from knowledge.cohesion import MIN_SENTENCES, NEUTRAL, ORDINARY, coherent, cohesion
+from knowledge.cohesion import MIN_SENTENCES, NEUTRAL, ORDINARY, Words, coherent, cohesion
 from knowledge.segment import split_sentences
 from knowledge.store import seed_text
 
@@ -21,8 +21,9 @@ STORY = [
 ]
 
 
-def terms(sentences: list[str]) -> list[str]:
-    return [sentence_terms(s).terms for s in sentences]
+def terms(sentences: list[str]) -> list[Words]:
+    """Each sentence's content words as keys, as ingest gives them to the measure."""
+    return [sentence_terms(s).word_keys for s in sentences]
 
 
 def test_sentences_of_one_story_share_their_words():

@@ -8,16 +8,17 @@ import pytest
 
 import knowledge.match as match
 from knowledge import ArticleInput, Knowledge, Store
-from knowledge.analyze import sentence_terms
-from knowledge.cohesion import key_sets
+from knowledge.analyze import sentence_terms, split_terms
+from knowledge.cohesion import Words, key_sets
 from knowledge.lexicon import DATA, read_lines
 from knowledge.segment import split_sentences
 from knowledge.store import seed_text
 from knowledge.story import CHUNK, HIGH, LOW, MIN_SENTENCES, adrift, repeat_ratio
 
 
-def terms(sentences: list[str]) -> list[str]:
-    return [sentence_terms(s).terms for s in sentences]
+def terms(sentences: list[str]) -> list[Words]:
+    """Each sentence's content words as keys, as ingest gives them to the measure."""
+    return [sentence_terms(s).word_keys for s in sentences]
 
 
 def seed_sentences() -> list[str]:
@@ -97,7 +98,7 @@ def test_the_store_keeps_each_article_ratio():
         ]
         for aid in (1, 2)
     ]
-    assert stored == [repeat_ratio(f) for f in facts]
+    assert stored == [repeat_ratio([split_terms(t) for t in f]) for f in facts]
     assert stored[0] > HIGH > stored[1]
 
 
