@@ -61,7 +61,9 @@ def _analyse_word(surface: str) -> _Word:
     tok = tokens(surface)[0]
     if tok.norm in stopwords():
         return _Word(tok.norm, False, "", (), None, ())
-    typo_form = None if tok.raw[0].isdigit() else tok.raw
+    # The folded form itself where it is how the word is written: the same object, so a
+    # pickled batch of words (`store._Words`) sends it once.
+    typo_form = None if tok.raw[0].isdigit() else tok.norm if tok.raw == tok.norm else tok.raw
     word_keys = keys(tok.raw)
     return _Word(tok.norm, True, "|".join(word_keys), compound_parts(tok.raw), typo_form, word_keys)
 

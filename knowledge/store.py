@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from itertools import chain, groupby, islice
 from operator import itemgetter
 from pathlib import Path
+from typing import NamedTuple
 
 import platformdirs
 import sqlite_utils
@@ -164,6 +165,16 @@ def derive_title(text: str, *, words: int = 8) -> str:
     return title + (" …" if len(text.split()) > words else "")
 
 
+class _Words(NamedTuple):
+    """An article's contribution to the typo list (`words`), compact: it crosses a pipe."""
+
+    seen: list[str]  # each sentence's distinct folded words, in one list: counted, the df
+    first: dict[str, str]  # folded word -> the form it was first written in
+
+
+_NO_WORDS = _Words([], {})
+
+
 @dataclass(frozen=True, slots=True)
 class _Prepared:
     """An article split and analysed, ready to insert (no rows: its text is already stored)."""
@@ -171,7 +182,7 @@ class _Prepared:
     item: ArticleInput
     digest: str
     rows: list[tuple]  # the facts columns after article_id, except the sentence (`_analyse`)
-    words: list[dict[str, str]]  # per sentence: folded word -> surface form
+    words: _Words = _NO_WORDS
     story: float | None = None  # `story.repeat_ratio` of the facts' terms
 
 
@@ -315,7 +326,7 @@ class Store:
         """Split and analyse an article (outside any transaction); skip a known text early."""
         digest = content_hash(item.text)
         if self._known(digest):
-            return _Prepared(item, digest, [], [])
+            return _Prepared(item, digest, [])
         return _Prepared(item, digest, *_analyse(item.text))
 
     def _known(self, digest: str) -> bool:
@@ -366,7 +377,7 @@ class Store:
                 analysed = iter(work.result() if isinstance(work, Future) else work)
                 for item, digest, known in keyed:
                     if known:  # stored before (`_write` also skips repeats within the ingest)
-                        yield _Prepared(item, digest, [], [])
+                        yield _Prepared(item, digest, [])
                     else:
                         yield _Prepared(item, digest, *next(analysed))
         finally:
@@ -386,7 +397,7 @@ class Store:
             conn.execute(_STAGE)
             stats = self._stored_stats()
             staged: list[tuple] = []
-            words: list[dict[str, str]] = []
+            words: list[_Words] = []
             for p in batch:
                 row = conn.execute("SELECT id FROM articles WHERE hash = ?", [p.digest]).fetchone()
                 if row:  # stored before, or earlier in this batch
@@ -404,7 +415,7 @@ class Store:
                     (article_id, position, paragraph, start, end, text[start:end], *analysed)
                     for position, paragraph, start, end, *analysed in p.rows
                 )
-                words.extend(p.words)
+                words.append(p.words)
                 added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))
             if staged:
                 stage = f"INSERT INTO temp.facts_stage ({_FACT_COLUMNS})" + _VALUES
@@ -416,11 +427,11 @@ class Store:
                 conn.execute("DELETE FROM temp.facts_stage")
                 self._save_stats(stats, len(staged), sum(_word_count(r[7]) for r in staged))
             df: Counter[str] = Counter()
-            for sentence_words in words:
-                df.update(sentence_words.keys())
             first: dict[str, str] = {}
-            for sentence_words in reversed(words):  # the first surface form seen wins
-                first.update(sentence_words)
+            for article_words in words:
+                df.update(article_words.seen)
+            for article_words in reversed(words):  # the first surface form seen wins
+                first.update(article_words.first)
             conn.executemany(
                 "INSERT INTO words (norm, raw, df) VALUES (?, ?, ?)"
                 " ON CONFLICT(norm) DO UPDATE SET df = df + excluded.df",
@@ -631,24 +642,32 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _analyse(text: str) -> tuple[list[tuple], list[dict[str, str]], float | None]:
-    """An article's facts rows, per sentence its words, its repeat ratio.
+def _analyse(text: str) -> tuple[list[tuple], _Words, float | None]:
+    """An article's facts rows, its words for the typo list, its repeat ratio.
 
     A row is what `_write` stores but the article id and the sentence itself, which the
     writer slices from the text it holds: the rows cross from the ingest worker through a
-    pipe, and the texts were a fifth of what crossed.
+    pipe, and the texts were a fifth of what crossed. The words cross as one list and one
+    dict an article: a dict a sentence cost more to send than the rows.
     """
-    rows, words, groups = [], [], []
+    rows, groups = [], []
+    seen: list[str] = []
+    per_sentence: list[dict[str, str]] = []
     breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
     for position, (start, end) in enumerate(split_sentences(text)):
         analysed = sentence_terms(text[start:end])
-        words.append(analysed.words)
+        seen += analysed.words
+        per_sentence.append(analysed.words)
         groups.append(analysed.word_keys)
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
         rows.append((position, paragraph, start, end, analysed.norm, terms, parts))
     shares, story = _measures(groups)
-    return [(*row, share) for row, share in zip(rows, shares, strict=True)], words, story
+    first: dict[str, str] = {}
+    for words in reversed(per_sentence):  # the first surface form seen wins
+        first.update(words)
+    rows = [(*row, share) for row, share in zip(rows, shares, strict=True)]
+    return rows, _Words(seen, first), story
 
 
 def _measures(sentences: list[Words]) -> tuple[list[float], float | None]:
@@ -657,7 +676,7 @@ def _measures(sentences: list[Words]) -> tuple[list[float], float | None]:
     return cohesion(sentences, keys=keys), repeat_ratio(sentences, keys=keys)
 
 
-def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], list[dict[str, str]], float | None]]:
+def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], _Words, float | None]]:
     """What the ingest worker process does with one chunk of articles."""
     return [_analyse(text) for text in texts]
 

@@ -268,6 +268,17 @@ def test_words_count_the_sentences_that_hold_them_across_a_batch():
     assert raw["koebenhavns"] == "københavns"
 
 
+@pytest.mark.parametrize("forms", [("Aarhus", "Århus"), ("Århus", "Aarhus")])
+@pytest.mark.parametrize("apart", [False, True])
+def test_the_typo_list_keeps_the_form_a_word_was_first_written_in(forms, apart):
+    sentences = [f"Koncerten i {form} var udsolgt i går." for form in forms]
+    texts = sentences if apart else [" ".join(sentences)]
+    store = Store.open(":memory:", seed=False)
+    list(store.add_many(ArticleInput(text) for text in texts))
+    [(raw, df)] = store.db.execute("SELECT raw, df FROM words WHERE norm = 'aarhus'").fetchall()
+    assert (raw, df) == (forms[0].lower(), 2)
+
+
 def test_stored_totals_follow_adds_and_removals(tmp_path):
     kb = Knowledge.open(tmp_path / "k.db")
     store = kb.store
