@@ -34,7 +34,7 @@ from .parse import parse_text
 from .segment import split_sentences
 from .story import repeat_ratio
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 # When the input is used up and the worker still analyses, the writer writes what it holds
@@ -53,8 +53,7 @@ MMAP_BYTES = 256 * 2**20
 # 0.5 ms it waits less; a 100,000-sentence ingest runs about 3 % faster.
 INGEST_SWITCH_SECONDS = 0.0005
 _FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts, cohesion'
-_VALUES = " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-_STAGE = f"CREATE TEMP TABLE IF NOT EXISTS facts_stage ({_FACT_COLUMNS})"
+_INSERT_FACTS = f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS articles (
@@ -92,9 +91,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS facts_fts USING fts5(
     terms, parts, content='facts', content_rowid='id', tokenize='unicode61'
 );
 CREATE VIRTUAL TABLE IF NOT EXISTS facts_vocab USING fts5vocab(facts_fts, 'row');
-CREATE TRIGGER IF NOT EXISTS facts_ai AFTER INSERT ON facts BEGIN
-    INSERT INTO facts_fts(rowid, terms, parts) VALUES (new.id, new.terms, new.parts);
-END;
 CREATE TRIGGER IF NOT EXISTS facts_ad AFTER DELETE ON facts BEGIN
     INSERT INTO facts_fts(facts_fts, rowid, terms, parts)
     VALUES ('delete', old.id, old.terms, old.parts);
@@ -141,6 +137,11 @@ CREATE TABLE IF NOT EXISTS votes (
     PRIMARY KEY (asked_id, user_hash)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS votes_at ON votes(at);
+""",
+    # 6: new facts are indexed by `Store._write` in one statement per transaction, not by a
+    # trigger row by row (the trigger made FTS5 flush its pending terms once per row).
+    6: """
+DROP TRIGGER IF EXISTS facts_ai;
 """,
 }
 
@@ -387,14 +388,12 @@ class Store:
     def _write(self, batch: list[_Prepared]) -> list[IngestResult]:
         """Insert prepared articles in one transaction; texts already stored are no-ops.
 
-        Facts go through a temporary staging table and into `facts` with one INSERT ...
-        SELECT: the FTS trigger then runs inside one statement, and FTS5 flushes its pending
-        terms once per statement instead of once per row (several times faster).
+        The new facts enter the full-text index in one INSERT ... SELECT: FTS5 then flushes
+        its pending terms once, where a row-by-row insert flushes at every row.
         """
         added: list[tuple[Article | int, bool]] = []
         conn = self.db.conn
         with self.db.atomic():
-            conn.execute(_STAGE)
             stats = self._stored_stats()
             staged: list[tuple] = []
             words: list[_Words] = []
@@ -418,13 +417,13 @@ class Store:
                 words.append(p.words)
                 added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))
             if staged:
-                stage = f"INSERT INTO temp.facts_stage ({_FACT_COLUMNS})" + _VALUES
-                conn.executemany(stage, staged)
+                last = conn.execute("SELECT max(id) FROM facts").fetchone()[0] or 0
+                conn.executemany(_INSERT_FACTS, staged)
                 conn.execute(
-                    f"INSERT INTO facts ({_FACT_COLUMNS})"
-                    f" SELECT {_FACT_COLUMNS} FROM temp.facts_stage ORDER BY rowid"
+                    "INSERT INTO facts_fts(rowid, terms, parts)"
+                    " SELECT id, terms, parts FROM facts WHERE id > ?",
+                    [last],
                 )
-                conn.execute("DELETE FROM temp.facts_stage")
                 self._save_stats(stats, len(staged), sum(_word_count(r[7]) for r in staged))
             df: Counter[str] = Counter()
             first: dict[str, str] = {}

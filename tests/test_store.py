@@ -110,6 +110,23 @@ def test_a_version_1_database_is_upgraded_in_place(db_path):
     assert Knowledge(store).ask("Hvem er talsmand for Pentagon?").answer is not None
 
 
+def test_a_version_5_database_loses_its_row_by_row_index_trigger(db_path):
+    # Up to schema 5 a trigger indexed each new fact; `_write` now indexes a whole batch,
+    # so a trigger left behind would index every new fact twice.
+    _written_then_changed(
+        db_path,
+        "CREATE TRIGGER facts_ai AFTER INSERT ON facts BEGIN"
+        " INSERT INTO facts_fts(rowid, terms, parts) VALUES (new.id, new.terms, new.parts); END",
+        "PRAGMA user_version = 5",
+    )
+    store = Store.open(db_path)
+    triggers = "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'facts'"
+    assert [r[0] for r in store.db.execute(triggers)] == ["facts_ad"]
+    store.add(ArticleInput("Elefanten Bent kom til Odense i går. Han vejer tre tons."))
+    assert_index_consistent(store)
+    assert len(fts_rowids(store, "elefant")) == 1
+
+
 def test_the_schema_script_splits_into_whole_statements():
     statements = _statements(_SCHEMA)
     assert all(s.endswith(";") for s in statements)
