@@ -47,6 +47,10 @@ CHUNK_ARTICLES = 64  # articles per piece of work sent to the worker
 AHEAD_CHUNKS = 10  # pieces of work in flight while the main process writes
 REANALYSE_ARTICLES = 1000  # articles re-analysed and written back at a time
 MMAP_BYTES = 256 * 2**20
+# Pages of a new database file (SQLite's default is 4,096). A 100,000-sentence ingest
+# writes a quarter as many pages, and its system time fell by a third (0.55 -> 0.35 s);
+# questions were no slower. Set before the first write: an existing file keeps its size.
+PAGE_BYTES = 16_384
 # While a worker analyses, this process's own analysis holds the GIL, and the pool's thread
 # that reads each chunk's rows from the pipe (about 1 MB, in pieces) waits up to Python's
 # 5 ms switch interval for every piece: the worker sat idle 10-30 ms between chunks. With
@@ -214,6 +218,7 @@ class Store:
         path = Path(path) if path is not None else default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
+        db.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         db.execute("PRAGMA synchronous = NORMAL")
         # Reading the index through a memory map skips a copy per page (questions run
         # about a tenth faster); bounded, so a large archive's resident memory stays low.

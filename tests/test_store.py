@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 
 from knowledge import ArticleInput, Knowledge, NotFoundError, Store
 from knowledge.parse import read_articles
-from knowledge.store import _SCHEMA, SCHEMA_VERSION, _statements, content_hash, seed_text
+from knowledge.store import (
+    _SCHEMA,
+    PAGE_BYTES,
+    SCHEMA_VERSION,
+    _statements,
+    content_hash,
+    seed_text,
+)
 
 ELEPHANT = (
     "Københavns Zoo har fået en ny elefant. Den hedder Bent og vejer 3.000 kilo.\n\n"
@@ -46,6 +53,22 @@ def test_a_fresh_database_holds_the_seed_article(db_path):
     assert article.date == "2024-03"
     assert article.facts == 15
     assert "Det Hvide Hus" in store.article_text(article.id)
+
+
+def test_a_new_database_file_gets_large_pages_and_an_old_one_keeps_its_own(tmp_path):
+    new, old = tmp_path / "new.db", tmp_path / "old.db"
+    conn = sqlite3.connect(old)  # a file an earlier faktabot made, with SQLite's pages
+    conn.execute("PRAGMA page_size = 4096")
+    conn.execute("CREATE TABLE scratch (x)")
+    conn.close()
+    sizes = {}
+    for path in (new, old):
+        store = Store.open(path)
+        sizes[path] = store.db.execute("PRAGMA page_size").fetchone()[0]
+        store.add(ArticleInput("Elefanten Bent kom til Odense i går. Han vejer tre tons."))
+        assert_index_consistent(store)
+        assert len(fts_rowids(store, "elefant")) == 1
+    assert sizes == {new: PAGE_BYTES, old: 4096}
 
 
 def test_the_seed_is_added_once(db_path):
