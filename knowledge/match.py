@@ -182,12 +182,9 @@ def candidates(
     best = facts[top].tolist()
     if len(best) > limit:
         promise = dict(zip(best, held[top].tolist(), strict=True))
-        marks = ",".join("?" * len(best))
-        rows = store.db.execute(
-            f"SELECT id, cohesion, article_id FROM facts WHERE id IN ({marks})", best
-        ).fetchall()
-        adrift = view.adrift(row[2] for row in rows)
-        prior = {f: w_coherent * coherent(c) + w_adrift * adrift[a] for f, c, a in rows}
+        priors = view.priors(best)
+        adrift = view.adrift(a for _, a in priors.values())
+        prior = {f: w_coherent * coherent(c) + w_adrift * adrift[a] for f, (c, a) in priors.items()}
         scored = {f: w_cov * promise[f] + prior[f] for f in best}
         best = sorted(sorted(scored), key=scored.__getitem__, reverse=True)[:limit]
     found = fetch(store, best, view)

@@ -442,6 +442,23 @@ def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
     assert len(kb.search("Hvor sov elefanten?", limit=20)) == 12
 
 
+@pytest.mark.parametrize("kept", [1, 5, 50_000])
+def test_fact_priors_are_the_stored_ones_whatever_the_cache_holds(monkeypatch, kept):
+    # Facts asked for twice are served from the cache, which may have to make room for
+    # the rest while they are looked up: every fact asked for still comes back.
+    monkeypatch.setattr("knowledge.index.PRIORS_CACHE", kept)
+    store = Store.open(":memory:", seed=False)
+    list(store.add_many([ArticleInput(ZOO), article(1, sentences=6), article(2)]))
+    view = Knowledge(store).view
+    stored = {
+        f: (c, a) for f, c, a in store.db.execute("SELECT id, cohesion, article_id FROM facts")
+    }
+    first, second = sorted(stored)[:6], sorted(stored)[3:10]
+    assert view.priors(first) == {f: stored[f] for f in first}
+    assert view.priors(second) == {f: stored[f] for f in second}
+    assert len(view._priors) <= max(kept, len(second))
+
+
 def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
     store = Store.open(":memory:", seed=False)
     words = ["elefant", "giraf", "zebra", "tiger", "panda"]
