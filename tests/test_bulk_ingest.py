@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_checks import assert_index_consistent
 
 from knowledge import ArticleInput, Knowledge, Store, analyze
 from knowledge.analyze import sentence_terms, split_terms
@@ -62,7 +63,7 @@ def test_many_articles_land_whole_with_their_facts_in_order():
     for facts in ids.values():
         assert [p for _, p in facts] == list(range(7))
         assert [f for f, _ in facts] == list(range(facts[0][0], facts[0][0] + 7))
-    store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+    assert_index_consistent(store)
 
 
 def varied(i: int) -> ArticleInput:
@@ -118,7 +119,7 @@ def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(
     assert results == expected
     assert content(bulk) == content(one_by_one)
     assert bulk.fact_stats() == one_by_one.fact_stats()
-    bulk.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+    assert_index_consistent(bulk)
 
 
 class SlowWorker:
@@ -594,6 +595,6 @@ def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path, mo
     assert segments > 1  # an ingest leaves FTS5's own merging alone
     assert store.optimize_index() == segments
     assert store.index_segments() == 1
-    store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
+    assert_index_consistent(store)
     after = Knowledge(store).view.postings(key)
     assert after.tolist() == before.tolist() and len(before) == 2 * BULK_ARTICLES

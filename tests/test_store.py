@@ -9,6 +9,7 @@ import pytest
 import sqlite_utils
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from store_checks import assert_index_consistent
 
 from knowledge import ArticleInput, Knowledge, NotFoundError, Store
 from knowledge.parse import read_articles
@@ -37,11 +38,6 @@ def fts_rowids(store: Store, word: str) -> list[int]:
         "SELECT rowid FROM facts_fts WHERE facts_fts MATCH ?", [f'"{word}"']
     ).fetchall()
     return [r[0] for r in rows]
-
-
-def assert_index_consistent(store: Store) -> None:
-    # FTS5 compares its index with the content table and raises on any difference.
-    store.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('integrity-check')")
 
 
 # -- the seed ----------------------------------------------------------------------------
