@@ -11,8 +11,9 @@ from .normalize import tokens, word_surfaces
 
 # Bump when the code that turns a sentence into terms changes: stored terms are then
 # recomputed when a database is opened (the word lists are fingerprinted by content).
-# 2: numbers one FTS token ("32.000" -> "32000"); 3: cohesion; 4: titles; 5: repeat ratios
-ANALYSIS_VERSION = 5
+# 2: numbers one FTS token ("32.000" -> "32000"); 3: cohesion; 4: titles; 5: repeat ratios;
+# 6: no whitespace inside a key
+ANALYSIS_VERSION = 6
 ANALYSIS_FILES = ("stopwords.txt", "lemmas.txt", "key_frequencies.tsv")
 
 

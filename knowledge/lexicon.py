@@ -100,7 +100,8 @@ def keys(word: str) -> tuple[str, ...]:
     forms = [lemma(word), _stemmer.stemWord(word)]
     for extra in extra_lemmas().get(word, ()):
         forms += [extra, _stemmer.stemWord(extra)]
-    found = dict.fromkeys(fold(f) for f in forms)
+    # A few letters fold to a space and a mark ("ͺ" -> " "): a key is one FTS token.
+    found = dict.fromkeys("".join(fold(f).split()) for f in forms)
     return tuple(k for k in found if k)
 
 
