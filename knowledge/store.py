@@ -188,7 +188,7 @@ class _Prepared:
     digest: str
     rows: list[tuple]  # the facts columns after article_id, except the sentence (`_analyse`)
     words: _Words = _NO_WORDS
-    story: float | None = None  # `story.repeat_ratio` of the facts' terms
+    story: float | None = None  # `story.repeat_ratio` of the facts' word keys
 
 
 @dataclass(frozen=True, slots=True)
