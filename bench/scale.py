@@ -49,6 +49,10 @@ FUZZ_QUESTIONS = {"real": 42, 100_000: 20, 1_000_000: 6}
 # Ingests repeated up to 100,000 sentences, the median reported: this host's speed drifts
 # by ±10 % from one run to the next. At 1,000,000 one run takes 46 s and is not repeated.
 INGEST_RUNS = 3
+# Question latency is measured this many times at every size, each in a fresh process, and
+# the run with the median worst p95 reported: the same code measured a SQuAD-da p95 at
+# 100,000 of 8.7 ms in one run and 10.1 ms in the next, with the references 6-13 % slower.
+SERVE_RUNS = 3
 
 
 # -- helpers -------------------------------------------------------------------------------
@@ -317,6 +321,19 @@ def median_run(runs: int, name: str, *args: object) -> dict:
     return chosen
 
 
+def worst_p95(serve: dict) -> float:
+    """The larger p95 of the dev and SQuAD-da questions: what the latency target reads."""
+    return max(serve["dev"]["p95"], serve["squad"]["p95"])
+
+
+def median_serve(runs: int, db: Path) -> dict:
+    """The serving run with the median worst p95, and every run's worst p95 in the order run."""
+    done = [worker("serve", db) for _ in range(runs)]
+    chosen = dict(sorted(done, key=worst_p95)[len(done) // 2])
+    chosen["worst_p95s"] = [worst_p95(r) for r in done]
+    return chosen
+
+
 def rate_text(result: dict) -> str:
     rates = result.get("rates", [])
     if len(rates) < 2:
@@ -364,8 +381,8 @@ def run_size(size: str, seed: int, fullpath: int) -> dict:
     facts = result["ingest"]["facts"]
     say(f"[{label}] {facts:,} facts; cold start")
     result["cold"] = cold_start(db)
-    say(f"[{label}] serve")
-    result["serve"] = worker("serve", db)
+    say(f"[{label}] serve, {SERVE_RUNS} run(s)")
+    result["serve"] = median_serve(SERVE_RUNS, db)
     say(f"[{label}] FTS5 reference")
     fts_db = OUT / f"fts-{size}.db"
     result["fts"] = median_run(runs, "fts", corpus, fts_db)
@@ -543,6 +560,7 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
                 f["squad"]["p95"],
                 f"{z['dev']['p50']} (n={z['dev']['n']})",
                 z["dev"]["p95"],
+                " / ".join(str(p) for p in s.get("worst_p95s", [])),
             ]
         )
     parts.append(
@@ -560,6 +578,7 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
                 "FTS5 SQuAD p95",
                 "rapidfuzz dev p50",
                 "p95",
+                "faktabot worst p95 of each run",
             ],
             rows,
         )
@@ -569,7 +588,9 @@ def report(results: list[dict], seed_alone: dict, started: str) -> str:
         f"dev questions once each, and {SQUAD_SAMPLE} SQuAD-da questions (seeded sample; "
         "their articles are in the real corpus only: in the synthetic ones they have no "
         "answer). rapidfuzz scans every sentence, so only a few questions are timed on the "
-        "large corpora."
+        f"large corpora. faktabot is served {SERVE_RUNS} times at every size, each time in a "
+        "fresh process: the table shows the run with the median worst p95 (the larger of the "
+        "dev and SQuAD-da p95), and the last column every run's, in the order run."
     )
     parts.append("### Accuracy of the dev questions")
     rows = [
