@@ -28,11 +28,6 @@ MAX_QUESTION = 1000  # characters; longer messages are not questions
 # On SQuAD-da no rightly answered question comes near it.
 UNKNOWN_SHARE = 0.5
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files
-# Sentences the first pass scores a question (`match.candidates`). 60 ranked every
-# benchmark as 100 did (SQuAD-da 0.638 / 0.782, the dev questions alone and inside the
-# real, 100,000 and 1,000,000 corpora, bench/abstain.py; SQuAD-da inside the million
-# top-1 0.628 -> 0.630, top-3 0.753 -> 0.752) and cut the p95 at 100,000 by a seventh.
-CANDIDATES = 60
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +41,7 @@ class Knowledge:
         *,
         synonyms: Synonyms | None = None,
         decision: Decision | None = None,
-        candidates: int = CANDIDATES,
+        candidates: int = 100,
         synonym_files: Iterable[str | Path] = (),
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
