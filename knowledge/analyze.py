@@ -82,11 +82,11 @@ def sentence_terms(text: str) -> SentenceTerms:
     analysed = _analysed
     for surface in word_surfaces(text):
         word = analysed.get(surface) or _word(surface)
-        norm, content, word_keys, word_parts, typo_form, key_tuple = word
+        norm, content, joined_keys, word_parts, typo_form, key_tuple = word
         norms.append(norm)
         if not content:
             continue
-        terms.append(word_keys)
+        terms.append(joined_keys)
         groups.append(key_tuple)
         if word_parts:
             parts.extend(word_parts)
