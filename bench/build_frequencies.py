@@ -1,12 +1,14 @@
-"""Write knowledge/data/key_frequencies.tsv: in how many sentences of Danish prose each key occurs.
+"""Write knowledge/data/key_frequencies.tsv: how often each search key occurs in Danish.
 
-`knowledge.story` compares how often an article repeats its words with how often
-sentences drawn at random from ordinary prose would; this table is that prose. It is
-counted from every sentence of the SQuAD-da articles (Danish encyclopaedia text, the
-only Danish corpus the project holds), with the analysis of the faktabot that writes
-it, so rebuild it when the analysis changes its keys.
+The decision asks how rare a question's matched words are in Danish at large, not just
+among the articles indexed: with one short article indexed, "klokken" is as rare as
+"metrolinje", though only one of them says what a question is about. The table is
+derived from wordfreq's Danish word list (Wikipedia, subtitles, news, web text and more;
+its data is CC BY-SA 4.0, by Robyn Speer and contributors), each word's frequency
+added to every search key the project's analysis gives it. None of it is the text the
+benchmarks ask about. Rebuild it when the analysis changes its keys.
 
-    python bench/build_frequencies.py
+    pip install -e '.[bench]' && python bench/build_frequencies.py
 """
 
 from __future__ import annotations
@@ -15,42 +17,39 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(1, str(Path(__file__).resolve().parents[1]))
-from squad_data import load
+import wordfreq
 
-from knowledge.analyze import sentence_terms
-from knowledge.segment import split_sentences
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from knowledge.lexicon import keys
 
 OUT = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "key_frequencies.tsv"
-MIN_COUNT = 2  # keys met once are left out: the reader counts any unlisted key as rare
+WORDS = 100_000_000  # counts are per this many running words
+MIN_COUNT = 10  # rarer keys are left out: the reader counts any unlisted key as rarest
 
 
-def count() -> tuple[int, Counter[str]]:
-    sentences = 0
+def count() -> Counter[str]:
     counts: Counter[str] = Counter()
-    for article in load()[0]:
-        for start, end in split_sentences(article.text):
-            terms = sentence_terms(article.text[start:end]).terms
-            counts.update(set(terms.replace("|", " ").split()))
-            sentences += 1
-    return sentences, counts
+    for word in wordfreq.top_n_list("da", 1_000_000):
+        share = wordfreq.word_frequency(word, "da")
+        for key in set(keys(word)):
+            counts[key] += share * WORDS
+    return counts
 
 
 def main() -> None:
-    sentences, counts = count()
+    counts = count()
     kept = sorted(
-        ((n, k) for k, n in counts.items() if n >= MIN_COUNT), key=lambda x: (-x[0], x[1])
+        ((round(n), k) for k, n in counts.items() if n >= MIN_COUNT), key=lambda x: (-x[0], x[1])
     )
     lines = [
-        "# In how many sentences of Danish prose each search key occurs (knowledge.story).",
-        "# Counted by bench/build_frequencies.py from the SQuAD-da articles; keys met once",
-        "# are left out. The first line after the comments is the number of sentences.",
-        f"sentences\t{sentences}",
+        "# How often each search key occurs in Danish: per the number of running words on",
+        "# the first line after the comments. Derived by bench/build_frequencies.py from",
+        "# wordfreq's Danish word list (data CC BY-SA 4.0); rarer keys are left out.",
+        f"words\t{WORDS}",
         *(f"{key}\t{n}" for n, key in kept),
     ]
     OUT.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    print(f"wrote {OUT}: {len(kept)} keys of {len(counts)}, {sentences} sentences")
+    print(f"wrote {OUT}: {len(kept)} keys of {len(counts)}")
 
 
 if __name__ == "__main__":
