@@ -43,9 +43,9 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import configure_logging
 from knowledge import Knowledge, Store
-from knowledge.decide import Decision
 from knowledge.errors import FaktabotError
 from knowledge.model import Hit, Result
+from knowledge.params import Params
 from knowledge.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class Recipe:
     synonym_files: tuple[Path, ...]
     synonyms: Synonyms | None  # only when not loaded from files (the worker loads those)
     synonym_check_seconds: float
-    decision: Decision
+    params: Params
     candidates: int
 
     @classmethod
@@ -78,7 +78,7 @@ class Recipe:
             synonym_files=kb.synonym_files,
             synonyms=None if kb.synonym_files else kb.synonyms,
             synonym_check_seconds=kb.synonym_check_seconds,
-            decision=kb.decision,
+            params=kb.params,
             candidates=kb.candidates,
         )
 
@@ -86,7 +86,7 @@ class Recipe:
         kb = Knowledge(
             Store.open(self.path, seed=False),
             synonyms=self.synonyms,
-            decision=self.decision,
+            params=self.params,
             candidates=self.candidates,
             synonym_files=self.synonym_files,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from typing import NamedTuple
 
 from .lexicon import DATA, compound_parts, keys, stopwords
@@ -11,10 +10,13 @@ from .normalize import tokens, word_surfaces
 
 # Bump when the code that turns a sentence into terms changes: stored terms are then
 # recomputed when a database is opened (the word lists are fingerprinted by content).
-# 2: numbers one FTS token ("32.000" -> "32000"); 3: cohesion; 4: titles; 5: repeat ratios;
-# 6: no whitespace inside a key
+# 2: numbers one FTS token ("32.000" -> "32000"); 3: each sentence's cohesion; 4: titles;
+# 5: each article's repeat ratio; 6: no whitespace inside a key. (Cohesion and the repeat
+# ratio are no longer stored.)
 ANALYSIS_VERSION = 6
-ANALYSIS_FILES = ("stopwords.txt", "lemmas.txt", "key_frequencies.tsv")
+# The word lists that stored terms are derived from. `key_frequencies.tsv` is not one: only
+# questions read it (`lexicon.rarity`), nothing stored depends on it.
+ANALYSIS_FILES = ("stopwords.txt", "lemmas.txt")
 
 
 def analysis_fingerprint() -> str:
@@ -30,7 +32,6 @@ class SentenceTerms(NamedTuple):
     parts: str  # keys of compound parts, which count for less
     words: dict[str, str]  # folded surface form -> surface form, for typo correction
     norm: str = ""  # every word folded, single-spaced: `normalize_text` of the sentence
-    word_keys: Sequence[tuple[str, ...]] = ()  # each content word's keys: `terms` split
 
 
 class _Word(NamedTuple):
@@ -41,7 +42,6 @@ class _Word(NamedTuple):
     keys: str  # "|"-joined index keys
     parts: tuple[str, ...]  # keys of its compound parts
     typo_form: str | None  # the form the typo list keeps; None for numbers
-    key_tuple: tuple[str, ...]  # `keys` split, made once: cohesion reads them per sentence
 
 
 WORD_CACHE = 200_000  # distinct written words kept analysed (numbers make the set unbounded)
@@ -61,12 +61,11 @@ def _word(surface: str) -> _Word:
 def _analyse_word(surface: str) -> _Word:
     tok = tokens(surface)[0]
     if tok.norm in stopwords():
-        return _Word(tok.norm, False, "", (), None, ())
+        return _Word(tok.norm, False, "", (), None)
     # The folded form itself where it is how the word is written: the same object, so a
     # pickled batch of words (`store._Words`) sends it once.
     typo_form = None if tok.raw[0].isdigit() else tok.norm if tok.raw == tok.norm else tok.raw
-    word_keys = keys(tok.raw)
-    return _Word(tok.norm, True, "|".join(word_keys), compound_parts(tok.raw), typo_form, word_keys)
+    return _Word(tok.norm, True, "|".join(keys(tok.raw)), compound_parts(tok.raw), typo_form)
 
 
 def sentence_terms(text: str) -> SentenceTerms:
@@ -77,17 +76,15 @@ def sentence_terms(text: str) -> SentenceTerms:
     terms: list[str] = []
     parts: list[str] = []
     norms: list[str] = []
-    groups: list[tuple[str, ...]] = []
     words: dict[str, str] = {}
     analysed = _analysed
     for surface in word_surfaces(text):
         word = analysed.get(surface) or _word(surface)
-        norm, content, joined_keys, word_parts, typo_form, key_tuple = word
+        norm, content, joined_keys, word_parts, typo_form = word
         norms.append(norm)
         if not content:
             continue
         terms.append(joined_keys)
-        groups.append(key_tuple)
         if word_parts:
             parts.extend(word_parts)
         if typo_form is not None and norm not in words:
@@ -97,7 +94,6 @@ def sentence_terms(text: str) -> SentenceTerms:
         " ".join(dict.fromkeys(parts)) if parts else "",
         words,
         " ".join(norms),
-        groups,
     )
 
 

@@ -15,7 +15,6 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from . import story
 from .store import Store
 
 # Postings of the keys that may bring candidates in: at least MATCH_BUDGET, and a fixed
@@ -30,7 +29,6 @@ MATCH_SHARE = 0.02
 
 PARSED_CACHE = 20_000  # parsed fact rows kept between questions (memory and GC bound it)
 POSTINGS_CACHE = 400_000  # fact ids of looked-up keys kept (3.2 MB, and ~100 B a key)
-PRIORS_CACHE = 50_000  # facts' cohesion and article kept (about 8 MB)
 EVICT_SHARE = 1 / 8  # share of a full cache dropped at a time, oldest first
 T = TypeVar("T")
 K = TypeVar("K")
@@ -66,10 +64,8 @@ class IndexView:
         self._words_by_len: dict[int, list[str]] | None = None
         self._word_df: dict[str, tuple[str, int]] = {}
         self._title_keys: dict[int, tuple[str, ...]] = {}
-        self._adrift: dict[int, float] = {}
         self._spans: dict[int, tuple[int, int]] = {}
         self._parsed: dict[int, tuple] = {}
-        self._priors: dict[int, tuple[float, int]] = {}
         self._postings: dict[tuple[str, str], np.ndarray] = {}
         self._postings_held = 0
 
@@ -153,25 +149,6 @@ class IndexView:
                 self._parsed[fact_id] = found
         return found
 
-    def priors(self, fact_ids: list[int]) -> dict[int, tuple[float, int]]:
-        """Each fact's cohesion and article: the first pass weighs a few hundred a question.
-
-        Read by id, they were an eighth of a question's time once the postings were kept;
-        questions on one topic weigh many of the same facts, so they are kept too.
-        """
-        kept = self._priors
-        found = {f: kept[f] for f in fact_ids if f in kept}
-        missing = [f for f in fact_ids if f not in found]
-        if missing:
-            while kept and len(kept) + len(missing) > PRIORS_CACHE:
-                _evict_oldest(kept)
-            marks = ",".join("?" * len(missing))
-            for fact_id, cohesion, article_id in self.store.db.execute(
-                f"SELECT id, cohesion, article_id FROM facts WHERE id IN ({marks})", missing
-            ):
-                kept[fact_id] = found[fact_id] = (cohesion, article_id)
-        return found
-
     def cached(self, fact_id: int) -> tuple | None:
         """The parsed row of a fact if it is kept, else None."""
         return self._parsed.get(fact_id)
@@ -181,21 +158,15 @@ class IndexView:
         self._read_articles(article_ids)
         return {a: self._title_keys.get(a, ()) for a in article_ids}
 
-    def adrift(self, article_ids: Iterable[int]) -> dict[int, float]:
-        """How far each article is from telling a story (`story.adrift`), kept per article."""
-        self._read_articles(article_ids)
-        return self._adrift
-
     def _read_articles(self, article_ids: Iterable[int]) -> None:
-        """Title keys and story of the articles not read yet, in one query for both."""
-        missing = [a for a in set(article_ids) if a not in self._adrift]
+        """Title keys of the articles not read yet."""
+        missing = [a for a in set(article_ids) if a not in self._title_keys]
         if missing:
             marks = ",".join("?" * len(missing))
-            for aid, keys, ratio in self.store.db.execute(
-                f"SELECT id, title_keys, story FROM articles WHERE id IN ({marks})", missing
+            for aid, keys in self.store.db.execute(
+                f"SELECT id, title_keys FROM articles WHERE id IN ({marks})", missing
             ):
                 self._title_keys[aid] = tuple(keys.split())  # a tuple: see `match.Parsed`
-                self._adrift[aid] = story.adrift(ratio)
 
     def fact_span(self, article_id: int) -> tuple[int, int]:
         """The first and last fact id of an article (its facts are inserted together)."""

@@ -8,6 +8,7 @@ and answers questions about single words. Everything returned is folded
 from __future__ import annotations
 
 import itertools
+import math
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -177,3 +178,42 @@ def nationalities() -> dict[str, str]:
                 for key in keys(tok.raw):
                     table.setdefault(key, code.strip())
     return table
+
+
+UNLISTED = 0.5  # count given to a key the frequency table does not list (met at most once)
+
+
+@cache
+def rarity() -> tuple[dict[str, float], float]:
+    """How rare each search key is in Danish prose at large (`data/key_frequencies.tsv`):
+    log(1 + sentences / sentences holding it); then the rarity of an unlisted key.
+
+    An index's own idf says how rare a word is among the articles indexed, which with one
+    short article says little; this says how rare it is in Danish.
+    """
+    lines = read_lines(DATA / "key_frequencies.tsv")
+    total = float(lines[0].split("\t")[1])
+    table = {}
+    for line in lines[1:]:
+        key, count = line.split("\t")
+        table[key] = math.log(1 + total / float(count))
+    return table, math.log(1 + total / UNLISTED)
+
+
+@cache
+def contrasts() -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """Folded negation words, and each word's opposites, both ways.
+
+    A word stands as written and as its lemma, so "største" meets "mindste" and "lille".
+    """
+    negations: frozenset[str] = frozenset()
+    opposites: dict[str, set[str]] = {}
+    for line in read_lines(DATA / "contrasts.txt"):
+        if line.startswith("negation:"):
+            negations = frozenset(fold(w.strip()) for w in line.split(":", 1)[1].split(","))
+            continue
+        left, right = ({fold(w.strip()), fold(lemma(w.strip()))} for w in line.split("|"))
+        for one, other in ((left, right), (right, left)):
+            for form in one:
+                opposites.setdefault(form, set()).update(other)
+    return negations, {k: frozenset(v) for k, v in opposites.items()}

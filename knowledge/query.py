@@ -18,6 +18,7 @@ from .lexicon import (
     is_known,
     keys,
     lemma,
+    rarity,
     respell,
     stopwords,
 )
@@ -44,6 +45,12 @@ class QueryWord:
     minor: bool = False  # a given name before a surname: worth little on its own
     keyset: frozenset[str] = frozenset()  # the alternatives' keys, fixed once analysed
     capital: bool = False  # written with a capital letter (not first in the question)
+    rarity: float = 0.0  # how rare its own keys are in Danish at large (`lexicon.rarity`)
+
+    @property
+    def named(self) -> bool:
+        """A name or a number: a sentence without it is rarely about the same thing."""
+        return self.number or self.capital or not is_known(self.base)
 
     def add(self, word_keys: tuple[str, ...], weight: float) -> None:
         for key in word_keys:
@@ -93,9 +100,12 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
             or (word.number and len(word.raw) == 4 and word.raw[:2] in ("19", "20"))
         )
     _add_synonyms(words, synonyms)
+    table, unlisted = rarity()
     for word in words:
         word.present = _present(word, view)
         word.keyset = frozenset(word.alternatives)
+        own = (k for k, weight in word.alternatives.items() if weight == 1.0)
+        word.rarity = max((table.get(k, unlisted) for k in own), default=unlisted)
     return Query(text, kind, words, [t.norm for t in toks])
 
 

@@ -12,21 +12,19 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from .decide import Decision, decision_features
+from .decide import Decision, decision_features, holds, question_facts
 from .index import IndexView
 from .lexicon import is_known
 from .match import Candidate, rank, word_idf
 from .model import Answer, Article, ArticleInput, Explanation, Fact, Hit, Result
 from .normalize import clean_question, fold
+from .params import Params
 from .query import Query, analyse
 from .spans import find_span
 from .store import IngestResult, Store
 from .synonyms import Synonyms
 
 MAX_QUESTION = 1000  # characters; longer messages are not questions
-# Decline when more than this share of a question's weight (idf) is words no fact holds.
-# On SQuAD-da no rightly answered question comes near it.
-UNKNOWN_SHARE = 0.5
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files
 
 logger = logging.getLogger(__name__)
@@ -40,7 +38,7 @@ class Knowledge:
         store: Store,
         *,
         synonyms: Synonyms | None = None,
-        decision: Decision | None = None,
+        params: Params | None = None,
         candidates: int = 100,
         synonym_files: Iterable[str | Path] = (),
         clock: Callable[[], float] = time.monotonic,
@@ -53,7 +51,7 @@ class Knowledge:
         self._synonym_stamps = _stamps(self.synonym_files)
         self._synonyms_checked = clock()
         self.synonyms = synonyms or Synonyms.load(*self.synonym_files)
-        self.decision = decision or Decision.bundled()
+        self.params = params or Params.bundled()
         self.candidates = candidates
         self._view: IndexView | None = None
         self._content: str | None = None
@@ -105,6 +103,10 @@ class Knowledge:
         return True
 
     @property
+    def decision(self) -> Decision:
+        return Decision.of(self.params.decision)
+
+    @property
     def view(self) -> IndexView:
         self.refresh()
         assert self._view is not None
@@ -118,7 +120,7 @@ class Knowledge:
         query = analyse(question, view, self.synonyms)
         if not query.words:
             return query, []
-        return query, rank(self.store, view, query, limit=self.candidates)
+        return query, rank(self.store, view, query, params=self.params.rank, limit=self.candidates)
 
     def ask(self, question: str, *, alternatives: int = 3) -> Result:
         """The sentence that answers the question, or none with the closest facts."""
@@ -128,12 +130,11 @@ class Knowledge:
         query, ranked = self.analyse(question)
         if not query.words:
             return Result(question, None, problem="no_words")
-        idfs = [word_idf(w, self.view) for w in query.words]
-        features = decision_features(query, ranked, view_idf=idfs, n_facts=self.view.n_facts)
+        distinct = _distinct(ranked)
+        features = self.decide_on(query, distinct)
         confidence = self.decision.confidence(features)
         threshold = self.decision.threshold
         explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)
-        distinct = _distinct(ranked)
         facts = self.store.facts(c.fact_id for c in distinct[: alternatives + 1])
         # Every score on the confidence scale: the best sentence has the confidence, the
         # others a share of it in proportion to their rank score.
@@ -143,17 +144,28 @@ class Knowledge:
             for c in distinct
             if c.fact_id in facts
         ]
-        # A sentence that ties the asked noun to another country does not answer it, and
-        # a question whose words are mostly unknown to the index is about something else.
-        clash = bool(distinct) and distinct[0].features.get("clash", 0.0) > 0
-        unknown = features["idf_missing"] > UNKNOWN_SHARE
-        if not hits or confidence < threshold or clash or unknown:
+        if not hits or confidence < threshold:
             return Result(question, None, tuple(hits[:alternatives]), explanation)
         top = hits[0]
         named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
         span = None if _about_someone(query) else find_span(top.fact.text, query.kind, avoid=named)
         answer = Answer(top.fact, round(confidence, 4), span)
         return Result(question, answer, tuple(hits[1 : alternatives + 1]), explanation)
+
+    def decide_on(self, query: Query, distinct: list[Candidate]) -> dict[str, float]:
+        """The decision's features for the best of these candidates (one per text)."""
+        idfs = [word_idf(w, self.view) for w in query.words]
+        question = question_facts(query, n_facts=self.view.n_facts)
+        if not distinct:
+            return decision_features(question, {}, top_score=0.0, runner_score=None)
+        top = distinct[0]
+        runner = distinct[1].score if len(distinct) > 1 else None
+        return decision_features(
+            question,
+            {**top.features, **holds(query, idfs, top)},
+            top_score=top.score,
+            runner_score=runner,
+        )
 
     def search(self, question: str, *, limit: int = 10) -> list[Hit]:
         """The best-matching facts, answer or not (inline mode lists these)."""

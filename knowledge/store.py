@@ -26,13 +26,11 @@ import platformdirs
 import sqlite_utils
 
 from .analyze import analysis_fingerprint, sentence_terms, title_keys
-from .cohesion import NEUTRAL, Words, cohesion, key_sets
 from .errors import NotFoundError, SchemaError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
 from .parse import parse_text
 from .segment import split_sentences
-from .story import repeat_ratio
 
 SCHEMA_VERSION = 6
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -56,10 +54,14 @@ PAGE_BYTES = 16_384
 # 5 ms switch interval for every piece: the worker sat idle 10-30 ms between chunks. With
 # 0.5 ms it waits less; a 100,000-sentence ingest runs about 3 % faster.
 INGEST_SWITCH_SECONDS = 0.0005
-_FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts, cohesion'
-_INSERT_FACTS = f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_FACT_COLUMNS = 'article_id, position, paragraph, start, "end", text, norm, terms, parts'
+_INSERT_FACTS = f"INSERT INTO facts ({_FACT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-_SCHEMA = f"""
+# `articles.story` and `facts.cohesion` held word-salad guards the matcher no longer reads
+# (an article's repeat ratio, each sentence's share of shared words). Nothing writes them
+# now: new rows keep the column default. The columns stay so that every database of this
+# schema version has the same tables, whichever faktabot wrote it.
+_SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT NOT NULL,
@@ -82,7 +84,7 @@ CREATE TABLE IF NOT EXISTS facts (
     norm TEXT NOT NULL,
     terms TEXT NOT NULL,
     parts TEXT NOT NULL,
-    cohesion REAL NOT NULL DEFAULT {NEUTRAL},
+    cohesion REAL NOT NULL DEFAULT 0.5,
     UNIQUE (article_id, position)
 );
 CREATE INDEX IF NOT EXISTS facts_paragraph ON facts(article_id, paragraph);
@@ -188,7 +190,6 @@ class _Prepared:
     digest: str
     rows: list[tuple]  # the facts columns after article_id, except the sentence (`_analyse`)
     words: _Words = _NO_WORDS
-    story: float | None = None  # `story.repeat_ratio` of the facts' word keys
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,11 +250,13 @@ class Store:
         return version == 0
 
     def _add_missing_columns(self) -> None:
-        """Columns later schemas added to `facts` and `articles`; `reanalyse` fills them.
+        """Columns later schemas added to `facts` and `articles`.
 
-        The first schema-1 databases had no paragraph numbers; schema 3 added cohesion,
+        The first schema-1 databases had no paragraph numbers; schema 3 added `cohesion`,
         schema 4 the keys of article titles and schema 5 each article's repeat ratio
-        (`knowledge.story`).
+        (`story`). `reanalyse` fills the paragraphs and title keys; nothing reads or writes
+        `cohesion` and `story` any more: they are added with their defaults so that the
+        tables are those of `_SCHEMA`.
         """
         columns = {row[1] for row in self.db.execute("PRAGMA table_info(facts)")}
         if not columns:
@@ -266,9 +269,7 @@ class Store:
         if "paragraph" not in columns:
             self.db.execute("ALTER TABLE facts ADD COLUMN paragraph INTEGER NOT NULL DEFAULT 0")
         if "cohesion" not in columns:
-            self.db.execute(
-                f"ALTER TABLE facts ADD COLUMN cohesion REAL NOT NULL DEFAULT {NEUTRAL}"
-            )
+            self.db.execute("ALTER TABLE facts ADD COLUMN cohesion REAL NOT NULL DEFAULT 0.5")
 
     # -- writing -------------------------------------------------------------
 
@@ -410,9 +411,9 @@ class Store:
                 item = p.item
                 title = item.title or derive_title(item.text)
                 article_id = conn.execute(
-                    "INSERT INTO articles (title, title_keys, date, url, hash, text, story)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [title, title_keys(title), item.date, item.url, p.digest, item.text, p.story],
+                    "INSERT INTO articles (title, title_keys, date, url, hash, text)"
+                    " VALUES (?, ?, ?, ?, ?, ?)",
+                    [title, title_keys(title), item.date, item.url, p.digest, item.text],
                 ).lastrowid
                 text = item.text
                 staged.extend(
@@ -476,8 +477,7 @@ class Store:
         Stored terms are derived from the text by the analysis of the faktabot that wrote
         them; after an upgrade that changes it (new stop words, lemmas, tokenising), the
         old terms would no longer meet the new questions. Paragraph numbers are worked out
-        again from the article text too, each sentence's cohesion and each article's repeat
-        ratio. Runs once, in one transaction.
+        again from the article text too. Runs once, in one transaction.
         """
         with self.db.atomic():
             words: Counter[str] = Counter()
@@ -501,28 +501,21 @@ class Store:
                     [block[0], block[-1]],
                 ).fetchall()
                 updates = []
-                stories: list[tuple[float | None, int]] = []
                 for article_id, facts in groupby(rows, key=itemgetter(1)):
-                    done = []
+                    article_breaks = breaks.get(article_id, [])
                     for fact_id, _, start, text in facts:
                         analysed = sentence_terms(text)
-                        paragraph = bisect.bisect(breaks.get(article_id, []), start)
-                        done.append((fact_id, paragraph, analysed))
+                        paragraph = bisect.bisect(article_breaks, start)
+                        updates.append(
+                            (analysed.terms, analysed.parts, analysed.norm, paragraph, fact_id)
+                        )
                         words.update(analysed.words.keys())
                         for norm, raw in analysed.words.items():
                             raws.setdefault(norm, raw)
-                    shares, story = _measures([a.word_keys for _, _, a in done])
-                    stories.append((story, article_id))
-                    updates += [
-                        (a.terms, a.parts, a.norm, paragraph, share, fact_id)
-                        for (fact_id, paragraph, a), share in zip(done, shares, strict=True)
-                    ]
                 self.db.conn.executemany(
-                    "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ?, cohesion = ?"
-                    " WHERE id = ?",
+                    "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ? WHERE id = ?",
                     updates,
                 )
-                self.db.conn.executemany("UPDATE articles SET story = ? WHERE id = ?", stories)
             self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('rebuild')")
             self.db.execute("DELETE FROM words")
             self.db.conn.executemany(
@@ -646,15 +639,15 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _analyse(text: str) -> tuple[list[tuple], _Words, float | None]:
-    """An article's facts rows, its words for the typo list, its repeat ratio.
+def _analyse(text: str) -> tuple[list[tuple], _Words]:
+    """An article's facts rows and its words for the typo list.
 
     A row is what `_write` stores but the article id and the sentence itself, which the
     writer slices from the text it holds: the rows cross from the ingest worker through a
     pipe, and the texts were a fifth of what crossed. The words cross as one list and one
     dict an article: a dict a sentence cost more to send than the rows.
     """
-    rows, groups = [], []
+    rows = []
     seen: list[str] = []
     per_sentence: list[dict[str, str]] = []
     breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
@@ -662,25 +655,16 @@ def _analyse(text: str) -> tuple[list[tuple], _Words, float | None]:
         analysed = sentence_terms(text[start:end])
         seen += analysed.words
         per_sentence.append(analysed.words)
-        groups.append(analysed.word_keys)
         paragraph = bisect.bisect(breaks, start)
         terms, parts = analysed.terms, analysed.parts
         rows.append((position, paragraph, start, end, analysed.norm, terms, parts))
-    shares, story = _measures(groups)
     first: dict[str, str] = {}
     for words in reversed(per_sentence):  # the first surface form seen wins
         first.update(words)
-    rows = [(*row, share) for row, share in zip(rows, shares, strict=True)]
-    return rows, _Words(seen, first), story
+    return rows, _Words(seen, first)
 
 
-def _measures(sentences: list[Words]) -> tuple[list[float], float | None]:
-    """Each sentence's cohesion and the article's repeat ratio, from one set of keys each."""
-    keys = key_sets(sentences)
-    return cohesion(sentences, keys=keys), repeat_ratio(sentences, keys=keys)
-
-
-def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], _Words, float | None]]:
+def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], _Words]]:
     """What the ingest worker process does with one chunk of articles."""
     return [_analyse(text) for text in texts]
 

@@ -36,6 +36,7 @@ from knowledge.match import (
     word_idf,
 )
 from knowledge.normalize import normalize_text, tokens
+from knowledge.params import Params
 from knowledge.query import analyse
 from knowledge.segment import split_sentences
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
@@ -319,11 +320,13 @@ def test_sentence_terms_norm_is_normalize_text(text):
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=80))
 @example("Bent\u037a kom til Odense.")  # "ͺ" folds to a space and a mark
-def test_sentence_word_keys_are_the_stored_terms_split(text):
-    # Cohesion and the repeat ratio are worked out from `word_keys` at ingest and from the
-    # stored terms when a database is re-analysed: the two must be the same words.
+def test_stored_terms_split_back_into_one_group_of_keys_a_word(text):
+    # The matcher reads a fact's words back from its stored terms (`split_terms`) and counts
+    # them by their spaces: a key must never be empty or hold whitespace.
     analysed = sentence_terms(text)
-    assert list(analysed.word_keys) == split_terms(analysed.terms)
+    groups = split_terms(analysed.terms)
+    assert " ".join("|".join(keys) for keys in groups) == analysed.terms
+    assert all(key and key.split() == [key] for keys in groups for key in keys)
 
 
 def test_the_word_cache_stays_bounded_and_gives_the_same_terms(monkeypatch):
@@ -444,23 +447,6 @@ def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
     assert len(kb.search("Hvor sov elefanten?", limit=20)) == 12
 
 
-@pytest.mark.parametrize("kept", [1, 5, 50_000])
-def test_fact_priors_are_the_stored_ones_whatever_the_cache_holds(monkeypatch, kept):
-    # Facts asked for twice are served from the cache, which may have to make room for
-    # the rest while they are looked up: every fact asked for still comes back.
-    monkeypatch.setattr("knowledge.index.PRIORS_CACHE", kept)
-    store = Store.open(":memory:", seed=False)
-    list(store.add_many([ArticleInput(ZOO), article(1, sentences=6), article(2)]))
-    view = Knowledge(store).view
-    stored = {
-        f: (c, a) for f, c, a in store.db.execute("SELECT id, cohesion, article_id FROM facts")
-    }
-    first, second = sorted(stored)[:6], sorted(stored)[3:10]
-    assert view.priors(first) == {f: stored[f] for f in first}
-    assert view.priors(second) == {f: stored[f] for f in second}
-    assert len(view._priors) <= max(kept, len(second))
-
-
 def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
     store = Store.open(":memory:", seed=False)
     words = ["elefant", "giraf", "zebra", "tiger", "panda"]
@@ -562,15 +548,16 @@ def test_the_second_pass_reads_candidates_weights_as_if_it_weighed_them_afresh()
     twins = [Candidate(parse_row(_row(kb.store, c.fact_id))) for c in head]
     for twin, cand in zip(twins, head, strict=True):
         twin.matched, twin.features = dict(cand.matched), dict(cand.features)
-    rescore(query, idfs, head, around)
-    rescore(query, idfs, twins, fresh)
+    weights = dict(Params.bundled().rank.weights)
+    rescore(query, idfs, head, around, weights=weights)
+    rescore(query, idfs, twins, fresh, weights=weights)
     assert [c.features for c in head] == [t.features for t in twins]
 
 
 def _row(store: Store, fact_id: int) -> tuple:
     return store.db.execute(
-        "SELECT f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts,"
-        " f.cohesion FROM facts f WHERE f.id = ?",
+        "SELECT f.id, f.article_id, f.position, f.paragraph, f.text, f.norm, f.terms, f.parts"
+        " FROM facts f WHERE f.id = ?",
         [fact_id],
     ).fetchone()
 

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_checks import assert_index_consistent
 
-from knowledge import ArticleInput, Knowledge, NotFoundError, Store
+from knowledge import ArticleInput, Knowledge, NotFoundError, Store, analyze
+from knowledge.lexicon import DATA
 from knowledge.parse import read_articles
 from knowledge.store import (
     _SCHEMA,
@@ -412,7 +413,8 @@ def _fresh_and_changed(tmp_path, *statements: str):
     ],
 )
 def test_an_older_database_gains_the_later_columns_on_open(tmp_path, version, dropped):
-    # Schema 3 added cohesion, 4 the title keys, 5 each article's repeat ratio.
+    # Schema 3 added cohesion, 4 the title keys, 5 each article's repeat ratio. Cohesion
+    # and the repeat ratio are no longer worked out, but their columns stay in the schema.
     fresh, old = _fresh_and_changed(
         tmp_path,
         *(f"ALTER TABLE {change}" for change in dropped),
@@ -420,16 +422,22 @@ def test_an_older_database_gains_the_later_columns_on_open(tmp_path, version, dr
         f"PRAGMA user_version = {version}",
     )
     Store.open(old).db.conn.close()
+    for table in ("facts", "articles"):
+        columns = (
+            'SELECT name, type, "notnull", dflt_value'
+            f" FROM pragma_table_info('{table}') ORDER BY name"
+        )
+        assert _rows(old, columns) == _rows(fresh, columns)
     facts = "SELECT id, cohesion FROM facts ORDER BY id"
     articles = "SELECT id, title_keys, story FROM articles ORDER BY id"
     got = _rows(old, facts)
     assert got == _rows(fresh, facts)
-    assert len({c for _, c in got}) > 3  # worked out per sentence, not the column default
+    assert {c for _, c in got} == {0.5}  # the column default: nothing writes it
     got_articles = _rows(old, articles)
     assert got_articles == _rows(fresh, articles)
     _, title, story = got_articles[0]
     assert "pentagon" not in title and "hvid" in title.split()
-    assert story is not None and story > 1.0  # the seed article tells a story
+    assert story is None  # nothing writes it
     assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
@@ -451,16 +459,17 @@ def test_re_analysis_in_blocks_of_articles_gives_what_a_fresh_ingest_gives(tmp_p
         list(store.add_many(ArticleInput(text) for text in stories))
         store.db.conn.close()
     conn = sqlite3.connect(stale)
-    conn.execute("UPDATE facts SET terms = 'forkert', parts = '', cohesion = 0")
-    conn.execute("UPDATE articles SET story = NULL")
+    conn.execute("UPDATE facts SET terms = 'forkert', parts = '', norm = '', paragraph = 9")
+    conn.execute("UPDATE articles SET title_keys = ''")
     conn.execute("UPDATE meta SET value = 'old' WHERE key = 'analysis'")
     conn.commit()
     conn.close()
     monkeypatch.setattr("knowledge.store.REANALYSE_ARTICLES", 2)  # 5 articles: 3 blocks
     Store.open(stale).db.conn.close()
     for query in (
-        "SELECT id, paragraph, norm, terms, parts, cohesion FROM facts ORDER BY id",
-        "SELECT id, title_keys, story FROM articles ORDER BY id",
+        "SELECT id, paragraph, norm, terms, parts FROM facts ORDER BY id",
+        "SELECT id, title_keys FROM articles ORDER BY id",
+        "SELECT norm, raw, df FROM words ORDER BY norm",
     ):
         assert _rows(stale, query) == _rows(fresh, query)
     assert len(_rows(stale, "SELECT id FROM articles")) == 5
@@ -477,7 +486,32 @@ def test_terms_from_an_older_analysis_are_recomputed_on_open(tmp_path):
         "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
     )
     _answers_the_spokesman_question(stale)
-    query = "SELECT position, paragraph, norm, terms, parts, cohesion FROM facts ORDER BY position"
+    query = "SELECT position, paragraph, norm, terms, parts FROM facts ORDER BY position"
     words = "SELECT norm, raw, df FROM words ORDER BY norm"
     assert _rows(stale, query) == _rows(fresh, query)
     assert _rows(stale, words) == _rows(fresh, words)
+
+
+def test_only_the_word_lists_behind_the_stored_terms_re_analyse_a_database(tmp_path, monkeypatch):
+    # Stored terms come from the stop words and lemmas: a change to either is re-analysed
+    # when a database is opened. The key frequencies weigh questions only: no re-analysis.
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in (*analyze.ANALYSIS_FILES, "key_frequencies.tsv"):
+        (data / name).write_bytes((DATA / name).read_bytes())
+    monkeypatch.setattr(analyze, "DATA", data)
+    path = tmp_path / "k.db"
+    Store.open(path).db.conn.close()
+    reanalysed = []
+    reanalyse = Store.reanalyse
+    monkeypatch.setattr(Store, "reanalyse", lambda self: reanalysed.append(1) or reanalyse(self))
+    with (data / "key_frequencies.tsv").open("a", encoding="utf-8") as f:
+        f.write("nyord\t1\n")
+    Store.open(path).db.conn.close()
+    assert reanalysed == []
+    for name in analyze.ANALYSIS_FILES:
+        with (data / name).open("a", encoding="utf-8") as f:
+            f.write("\n")
+        Store.open(path).db.conn.close()
+        Store.open(path).db.conn.close()  # once only: the new fingerprint is stored
+        assert len(reanalysed) == analyze.ANALYSIS_FILES.index(name) + 1

@@ -1,0 +1,135 @@
+"""The matcher's and the decision's numbers, read from one versioned data file.
+
+Every rank weight, the decision's weights and its threshold live in
+`data/params.json`, which `bench/heldout.py --write` fits on SQuAD-da and writes with
+a note of where each value came from. They reach `match.rank` and `Decision` as
+keyword options, so a benchmark can try other values without touching module state.
+
+A weight for a feature nobody computes, or a feature without a weight, is an error:
+a mistyped name must not silently weigh nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from .lexicon import DATA
+
+PARAMS_FILE = DATA / "params.json"
+PARAMS_VERSION = 2
+
+
+class ParamsError(ValueError):
+    """The parameter file does not fit the features the code computes."""
+
+
+def check_names(given: Iterable[str], known: Iterable[str], *, what: str) -> None:
+    given, known = set(given), set(known)
+    unknown, missing = sorted(given - known), sorted(known - given)
+    if unknown or missing:
+        raise ParamsError(f"{what}: unknown {unknown or 'none'}, missing {missing or 'none'}")
+
+
+@dataclass(frozen=True)
+class RankParams:
+    """Weights of the two ranking passes.
+
+    `first_pass` scores every candidate on the features known without reading its
+    surroundings; the second pass reranks the candidates within `within` of the best
+    (at least `min_rerank`) on every feature, the first-pass ones included.
+    """
+
+    weights: Mapping[str, float]
+    first_pass: tuple[str, ...]
+    within: float = 0.2
+    min_rerank: int = 10
+
+    def first(self) -> dict[str, float]:
+        return {k: self.weights[k] for k in self.first_pass}
+
+
+@dataclass(frozen=True)
+class DecisionParams:
+    """A logistic model: answer when the confidence reaches `threshold`."""
+
+    weights: Mapping[str, float]
+    bias: float
+    threshold: float
+
+
+@dataclass(frozen=True)
+class Params:
+    rank: RankParams
+    decision: DecisionParams
+    notes: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: str | Path = PARAMS_FILE) -> Params:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        if data.get("version") != PARAMS_VERSION:
+            raise ParamsError(f"{path}: version {data.get('version')}, expected {PARAMS_VERSION}")
+        rank, decision = data["rank"], data["decision"]
+        params = cls(
+            rank=RankParams(
+                weights=dict(rank["weights"]),
+                first_pass=tuple(rank["first_pass"]),
+                within=float(rank["within"]),
+                min_rerank=int(rank["min_rerank"]),
+            ),
+            decision=DecisionParams(
+                weights=dict(decision["weights"]),
+                bias=float(decision["bias"]),
+                threshold=float(decision["threshold"]),
+            ),
+            notes=data.get("notes", {}),
+        )
+        params.validate()
+        return params
+
+    @classmethod
+    @cache
+    def bundled(cls) -> Params:
+        return cls.load(PARAMS_FILE)
+
+    def validate(self) -> None:
+        from .decide import FEATURES as DECISION_FEATURES
+        from .features import RANK_FEATURES
+
+        check_names(self.rank.weights, RANK_FEATURES, what="rank weights")
+        check_names(self.decision.weights, DECISION_FEATURES, what="decision weights")
+        stray = set(self.rank.first_pass) - set(RANK_FEATURES)
+        if stray:
+            raise ParamsError(f"first pass: unknown {sorted(stray)}")
+
+    def with_rank(self, **changes: Any) -> Params:
+        return replace(self, rank=replace(self.rank, **changes))
+
+    def with_decision(self, **changes: Any) -> Params:
+        return replace(self, decision=replace(self.decision, **changes))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": PARAMS_VERSION,
+            "notes": dict(self.notes),
+            "rank": {
+                "first_pass": list(self.rank.first_pass),
+                "within": self.rank.within,
+                "min_rerank": self.rank.min_rerank,
+                "weights": {k: round(v, 4) for k, v in sorted(self.rank.weights.items())},
+            },
+            "decision": {
+                "threshold": self.decision.threshold,
+                "bias": round(self.decision.bias, 4),
+                "weights": {k: round(v, 4) for k, v in sorted(self.decision.weights.items())},
+            },
+        }
+
+    def write(self, path: str | Path = PARAMS_FILE) -> None:
+        Path(path).write_text(
+            json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
