@@ -254,9 +254,10 @@ class Batch:
             self.valid[i, :m] = True
             self.right[i, :m] = r.right
 
-    def order(self, params: Params, *, rerank: int = 40) -> tuple[np.ndarray, np.ndarray]:
+    def order(self, params: Params, *, rerank: int | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Each row's candidates best first, and their scores (first or second pass)."""
         rank = params.rank
+        rerank = rank.max_rerank if rerank is None else rerank
         w_all = np.array([rank.weights.get(k, 0.0) for k in COLS])
         w_first = np.array([rank.weights[k] if k in rank.first_pass else 0.0 for k in COLS])
         s1 = np.where(self.valid, self.x @ w_first, -np.inf)
@@ -391,7 +392,9 @@ def fit_decision(
     weights = w[:-1] / std
     bias = w[-1] - float((w[:-1] * mean / std).sum())
     fitted = params.with_decision(
-        weights={k: float(v) for k, v in zip(FEATURES, weights, strict=True)}, bias=float(bias)
+        weights={k: float(v) for k, v in zip(FEATURES, weights, strict=True)},
+        bias=float(bias),
+        max_facts=round(10 ** (6 * max(r.question["size"] for r in rows))),
     )
     conf = 1 / (1 + np.exp(-np.clip(x @ weights + bias, -30, 30)))
     best, chosen = (-1, -np.inf), 0.5

@@ -17,7 +17,6 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from .analyze import split_terms
-from .lexicon import nationalities
 from .normalize import fold
 from .query import Query, QueryWord
 from .spans import find_span
@@ -53,15 +52,11 @@ class Context:
     def question_norm(self) -> str:
         return " ".join(fold(w.base or w.raw) for w in self.query.words)
 
-    @cached_property
-    def ties(self) -> list[tuple[QueryWord, str]]:
-        return _country_ties(self.query, nationalities())
-
-    def gain(self, cand, others: list[Weights], *, only: list[bool] | None = None) -> float:
+    def gain(self, cand, others: list[Weights]) -> float:
         """Share of the question's idf the candidate lacks but these other sentences hold."""
         gain = 0.0
         for i, idf in enumerate(self.idfs):
-            if i in cand.matched or (only is not None and not only[i]):
+            if i in cand.matched:
                 continue
             gain += idf * max((o[i] for o in others), default=0.0)
         return gain / self.total_idf
@@ -138,12 +133,6 @@ def article(ctx: Context, cand) -> float:
     return gain / ctx.total_idf
 
 
-def scope(ctx: Context, cand) -> float:
-    """Time expressions of the question ("den 7. oktober") held next to the sentence."""
-    only = [w.scope for w in ctx.query.words]
-    return ctx.gain(cand, ctx.mates(cand) + ctx.neighbours(cand), only=only)
-
-
 def typed(ctx: Context, cand) -> float:
     """1 when the sentence holds the kind of answer the question word asks for."""
     if ctx.query.kind not in TYPED:
@@ -193,66 +182,17 @@ def length(ctx: Context, cand) -> float:
     return min(cand.length / 40, 2.0)
 
 
-def clash(ctx: Context, cand) -> float:
-    """1 when the question ties a noun to one country and the sentence ties it to another.
-
-    "den amerikanske minister" is not answered by a sentence about another country's
-    minister: the same noun with another country just before it.
-    """
-    if not ctx.ties:
-        return 0.0
-    countries = nationalities()
-    words = split_terms(cand.terms)
-    for noun, asked in ctx.ties:
-        for pos, group in enumerate(words):
-            if not any(k in noun.alternatives for k in group):
-                continue
-            # Modifiers stand before the noun in Danish ("Israels forsvarsminister").
-            near_by = {
-                countries[k]
-                for other in words[max(0, pos - 2) : pos]
-                for k in other
-                if k in countries
-            }
-            if near_by and asked not in near_by:
-                return 1.0
-    return 0.0
-
-
-def _country_ties(query: Query, countries: dict[str, str]) -> list[tuple[QueryWord, str]]:
-    """(noun, country) pairs: "amerikanske minister", "hovedstaden i Tyskland"."""
-    ties = []
-    for left, right in zip(query.words, query.words[1:], strict=False):
-        left_country = next((countries[k] for k in left.alternatives if k in countries), None)
-        right_country = next((countries[k] for k in right.alternatives if k in countries), None)
-        if left_country and not right_country and right.position == left.position + 1:
-            if left.raw.endswith(("sk", "ske", "s")):  # "amerikanske", "Israels"
-                ties.append((right, left_country))
-        elif (
-            right_country
-            and not left_country
-            and right.position == left.position + 2
-            and query.norms[left.position + 1] in _OF_PLACE
-        ):
-            ties.append((left, right_country))
-    return ties
-
-
-_OF_PLACE = frozenset({"i", "fra", "for"})  # "hovedstaden i Tyskland", "ministeren fra Israel"
-
 # In the order computed: the typed_* features read `typed`.
 SECOND_PASS: dict[str, Feature] = {
     "soft": soft,
     "near": near,
     "paragraph": paragraph,
     "article": article,
-    "scope": scope,
     "typed": typed,
     **{f"typed_{kind}": _typed_as(kind) for kind in TYPED},
     "fuzz": fuzzy,
     "order": order,
     "length": length,
-    "clash": clash,
 }
 
 RANK_FEATURES = FIRST_PASS + tuple(SECOND_PASS)

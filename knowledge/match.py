@@ -417,9 +417,10 @@ def rank(
     *,
     params: RankParams | None = None,
     limit: int = 100,
-    rerank: int = 40,
+    rerank: int | None = None,
 ) -> list[Candidate]:
-    """Candidates for the question, best first; only the close first few get the second pass."""
+    """Candidates for the question, best first; only the close first few get the second pass
+    (`rerank` at most, the parameters' `max_rerank` unless given)."""
     params = params or Params.bundled().rank
     first = params.first()
     idfs = [word_idf(w, view) for w in query.words]
@@ -427,8 +428,9 @@ def rank(
     found = candidates(store, query, limit=limit, view=view, idfs=idfs, holders=holders)
     score(query, view, found, idfs, weights=first)
     found.sort(key=lambda c: (-c.score, c.fact_id))
+    most = params.max_rerank if rerank is None else rerank
     n = head_size(
-        [c.score for c in found], within=params.within, least=params.min_rerank, most=rerank
+        [c.score for c in found], within=params.within, least=params.min_rerank, most=most
     )
     head = found[:n]
     known = {c.fact_id: c for c in found}

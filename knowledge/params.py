@@ -41,13 +41,15 @@ class RankParams:
 
     `first_pass` scores every candidate on the features known without reading its
     surroundings; the second pass reranks the candidates within `within` of the best
-    (at least `min_rerank`) on every feature, the first-pass ones included.
+    (at least `min_rerank`, at most `max_rerank`) on every feature, the first-pass ones
+    included.
     """
 
     weights: Mapping[str, float]
     first_pass: tuple[str, ...]
     within: float = 0.2
     min_rerank: int = 10
+    max_rerank: int = 25
 
     def first(self) -> dict[str, float]:
         return {k: self.weights[k] for k in self.first_pass}
@@ -55,11 +57,16 @@ class RankParams:
 
 @dataclass(frozen=True)
 class DecisionParams:
-    """A logistic model: answer when the confidence reaches `threshold`."""
+    """A logistic model: answer when the confidence reaches `threshold`.
+
+    `max_facts` is the largest knowledge base it was fitted on: a larger one is read as
+    that size, so the model is never asked about sizes it has not seen.
+    """
 
     weights: Mapping[str, float]
     bias: float
     threshold: float
+    max_facts: int
 
 
 @dataclass(frozen=True)
@@ -80,11 +87,13 @@ class Params:
                 first_pass=tuple(rank["first_pass"]),
                 within=float(rank["within"]),
                 min_rerank=int(rank["min_rerank"]),
+                max_rerank=int(rank["max_rerank"]),
             ),
             decision=DecisionParams(
                 weights=dict(decision["weights"]),
                 bias=float(decision["bias"]),
                 threshold=float(decision["threshold"]),
+                max_facts=int(decision["max_facts"]),
             ),
             notes=data.get("notes", {}),
         )
@@ -120,10 +129,12 @@ class Params:
                 "first_pass": list(self.rank.first_pass),
                 "within": self.rank.within,
                 "min_rerank": self.rank.min_rerank,
+                "max_rerank": self.rank.max_rerank,
                 "weights": {k: round(v, 4) for k, v in sorted(self.rank.weights.items())},
             },
             "decision": {
                 "threshold": self.decision.threshold,
+                "max_facts": self.decision.max_facts,
                 "bias": round(self.decision.bias, 4),
                 "weights": {k: round(v, 4) for k, v in sorted(self.decision.weights.items())},
             },

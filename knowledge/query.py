@@ -23,7 +23,6 @@ from .lexicon import (
     stopwords,
 )
 from .normalize import clean_question, fold, tokens
-from .spans import is_time_word
 from .synonyms import Synonyms
 
 TYPO_WEIGHT = 0.9
@@ -40,7 +39,6 @@ class QueryWord:
     synonyms: list[str] = field(default_factory=list)
     number: bool = False
     present: bool = False  # some key of it (or of a stand-in) is in the index
-    scope: bool = False  # part of a time expression ("den 7. oktober", "i 2016", "mandag")
     position: int = 0  # index among all the question's words, stop words included
     minor: bool = False  # a given name before a surname: worth little on its own
     keyset: frozenset[str] = frozenset()  # the alternatives' keys, fixed once analysed
@@ -93,12 +91,6 @@ def analyse(question: str, view: IndexView, synonyms: Synonyms) -> Query:
     for word in words:
         word.capital = capital[word.position]
     _mark_given_names(words, capital)
-    for word, following in zip(words, [*words[1:], None], strict=False):
-        word.scope = (
-            is_time_word(word.raw)
-            or (word.number and following is not None and is_time_word(following.raw))
-            or (word.number and len(word.raw) == 4 and word.raw[:2] in ("19", "20"))
-        )
     _add_synonyms(words, synonyms)
     table, unlisted = rarity()
     for word in words:

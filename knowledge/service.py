@@ -155,7 +155,8 @@ class Knowledge:
     def decide_on(self, query: Query, distinct: list[Candidate]) -> dict[str, float]:
         """The decision's features for the best of these candidates (one per text)."""
         idfs = [word_idf(w, self.view) for w in query.words]
-        question = question_facts(query, n_facts=self.view.n_facts)
+        size = min(self.view.n_facts, self.params.decision.max_facts)
+        question = question_facts(query, n_facts=size)
         if not distinct:
             return decision_features(question, {}, top_score=0.0, runner_score=None)
         top = distinct[0]

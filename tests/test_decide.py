@@ -81,3 +81,11 @@ def test_decision_features_are_complete_and_empty_without_a_candidate(kb):
     assert decision_features(question, {}, top_score=0.0, runner_score=None) == dict.fromkeys(
         FEATURES, 0.0
     )
+
+
+def test_a_larger_store_than_the_model_was_fitted_on_is_read_as_that_size(kb):
+    query, ranked = kb.analyse("Hvem solgte kagen?")
+    assert kb.view.n_facts == 2
+    fitted = kb.decide_on(query, ranked)["size"]
+    small = Knowledge(kb.store, params=kb.params.with_decision(max_facts=1))
+    assert small.decide_on(query, ranked)["size"] == 0.0 < fitted

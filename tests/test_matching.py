@@ -341,7 +341,7 @@ def test_a_number_with_a_thousands_separator_is_a_known_word(seed_kb):
 def test_only_candidates_close_to_the_best_get_the_second_pass():
     # Forty sentences hold "elefanten"; one also holds "Bent" and "hø". The first pass
     # puts it far ahead, so only RERANK_MIN candidates are reranked; with a wide margin,
-    # as many as `rerank`.
+    # as many as `max_rerank`.
     kb = Knowledge(Store.open(":memory:", seed=False))
     others = [ArticleInput(f"Elefanten i zoo nummer {n} sov længe.") for n in range(40)]
     list(kb.ingest([ArticleInput("Elefanten Bent spiser hø hver dag."), *others]))
@@ -355,7 +355,7 @@ def test_only_candidates_close_to_the_best_get_the_second_pass():
         return sum("fuzz" in c.features for c in ranked)
 
     assert reranked(params) == params.min_rerank
-    assert reranked(replace(params, within=100.0)) == 40  # `rerank`'s default
+    assert reranked(replace(params, within=100.0)) == params.max_rerank
 
 
 def _order_of(kb: Knowledge, question: str, sentence: str) -> float:
