@@ -3,10 +3,10 @@
 Stages, each small: the question is analysed into weighted keys (`query`),
 FTS5 proposes candidates, a first pass scores them all on how much of the
 question they hold, and a second pass reranks the best few on what plain BM25
-lacks: near-miss spellings, the question's words found around the sentence (in
-its paragraph, next to it, in the article's title), whether it holds the question's
-words side by side, whether it holds the kind of answer asked for, and whether it ties
-the asked noun to another country.
+lacks (`knowledge.features`): near-miss spellings, the question's words found around
+the sentence (next to it, in its paragraph, elsewhere in its article, in the title),
+whether it holds the question's words side by side, and whether it holds the kind of
+answer asked for. The weights come from `knowledge.params`.
 """
 
 from __future__ import annotations
