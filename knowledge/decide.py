@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from .lexicon import contrasts
 from .match import Candidate
-from .params import DecisionParams, Params
+from .params import DecisionParams
 from .query import TYPO_WEIGHT, Query
 
 # Per question: what it asks and how much of it the index knows at all.
@@ -120,10 +120,6 @@ class Decision:
     @classmethod
     def of(cls, params: DecisionParams) -> Decision:
         return cls(dict(params.weights), params.bias, params.threshold)
-
-    @classmethod
-    def bundled(cls) -> Decision:
-        return cls.of(Params.bundled().decision)
 
     def confidence(self, features: Mapping[str, float]) -> float:
         z = self.bias + sum(w * features[k] for k, w in self.weights.items())

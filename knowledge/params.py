@@ -2,7 +2,7 @@
 
 Every rank weight, the decision's weights and its threshold live in
 `data/params.json`, which `bench/heldout.py --write` fits on SQuAD-da and writes with
-a note of where each value came from. They reach `match.rank` and `Decision` as
+a note of where each value came from. They reach `match.rank` and `Knowledge` as
 keyword options, so a benchmark can try other values without touching module state.
 
 A weight for a feature nobody computes, or a feature without a weight, is an error:
@@ -107,13 +107,17 @@ class Params:
 
     def validate(self) -> None:
         from .decide import FEATURES as DECISION_FEATURES
-        from .features import RANK_FEATURES
+        from .features import FIRST_PASS, RANK_FEATURES
 
         check_names(self.rank.weights, RANK_FEATURES, what="rank weights")
         check_names(self.decision.weights, DECISION_FEATURES, what="decision weights")
-        stray = set(self.rank.first_pass) - set(RANK_FEATURES)
+        stray = set(self.rank.first_pass) - set(FIRST_PASS)
         if stray:
-            raise ParamsError(f"first pass: unknown {sorted(stray)}")
+            raise ParamsError(f"first pass: {sorted(stray)} are not known before the second")
+        if not 0 < self.rank.min_rerank <= self.rank.max_rerank:
+            raise ParamsError("rank: 0 < min_rerank <= max_rerank is needed")
+        if not 0 < self.decision.threshold < 1:
+            raise ParamsError("decision: the threshold is a confidence between 0 and 1")
 
     def with_rank(self, **changes: Any) -> Params:
         return replace(self, rank=replace(self.rank, **changes))

@@ -103,11 +103,6 @@ def _time_words() -> frozenset[str]:
     return frozenset(w.lower() for w in words if " " not in w and not w.startswith("~"))
 
 
-def is_time_word(word: str) -> bool:
-    """A month, weekday or other one-word name of a time ("oktober", "mandag")."""
-    return word.lower() in _time_words()
-
-
 def _is_month_date(text: str) -> bool:
     month = text.split(".", 1)[1].split()[0].lower() if "." in text else ""
     return month in _time_words()

@@ -72,6 +72,12 @@ def _bundled_json() -> dict:
 
 
 def test_the_bundled_file_names_every_feature_once():
+    def once(pairs: list[tuple[str, object]]) -> dict:
+        names = [name for name, _ in pairs]
+        assert len(names) == len(set(names)), names  # json.loads keeps the last of twins
+        return dict(pairs)
+
+    json.loads(PARAMS_FILE.read_text(encoding="utf-8"), object_pairs_hook=once)
     params = Params.bundled()
     assert set(params.rank.weights) == set(RANK_FEATURES)
     assert set(params.decision.weights) == set(FEATURES)
@@ -92,6 +98,23 @@ def test_the_bundled_file_names_every_feature_once():
 def test_a_mistyped_or_missing_feature_name_is_an_error(tmp_path, section, change):
     data = _bundled_json()
     change(data[section]["weights"])
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ParamsError):
+        Params.load(path)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["rank"]["first_pass"].append("soft"),  # needs the second pass's reading
+        lambda d: d["rank"].update(min_rerank=30),  # above max_rerank
+        lambda d: d["decision"].update(threshold=1.5),
+    ],
+)
+def test_a_first_pass_or_reach_or_threshold_that_cannot_work_is_an_error(tmp_path, change):
+    data = _bundled_json()
+    change(data)
     path = tmp_path / "params.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(ParamsError):

@@ -340,7 +340,7 @@ def test_a_number_with_a_thousands_separator_is_a_known_word(seed_kb):
 
 def test_only_candidates_close_to_the_best_get_the_second_pass():
     # Forty sentences hold "elefanten"; one also holds "Bent" and "hø". The first pass
-    # puts it far ahead, so only RERANK_MIN candidates are reranked; with a wide margin,
+    # puts it far ahead, so only `min_rerank` candidates are reranked; with a wide margin,
     # as many as `max_rerank`.
     kb = Knowledge(Store.open(":memory:", seed=False))
     others = [ArticleInput(f"Elefanten i zoo nummer {n} sov længe.") for n in range(40)]
