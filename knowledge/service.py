@@ -132,8 +132,9 @@ class Knowledge:
             return Result(question, None, problem="no_words")
         distinct = _distinct(ranked)
         features = self.decide_on(query, distinct)
-        confidence = self.decision.confidence(features)
-        threshold = self.decision.threshold
+        decision = self.decision
+        confidence = decision.confidence(features)
+        threshold = decision.threshold
         explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)
         facts = self.store.facts(c.fact_id for c in distinct[: alternatives + 1])
         # Every score on the confidence scale: the best sentence has the confidence, the
@@ -154,8 +155,9 @@ class Knowledge:
 
     def decide_on(self, query: Query, distinct: list[Candidate]) -> dict[str, float]:
         """The decision's features for the best of these candidates (one per text)."""
-        idfs = [word_idf(w, self.view) for w in query.words]
-        size = min(self.view.n_facts, self.params.decision.max_facts)
+        view = self.view  # each reading of `self.view` asks the store whether it changed
+        idfs = [word_idf(w, view) for w in query.words]
+        size = min(view.n_facts, self.params.decision.max_facts)
         question = question_facts(query, n_facts=size)
         if not distinct:
             return decision_features(question, {}, top_score=0.0, runner_score=None)
