@@ -25,6 +25,8 @@ HOLDS = ("synonym_only", "unmatched_name", "rarest", "matched", "plain_cov", "ne
 # From its rank features.
 RANKED = ("cov", "near", "paragraph", "article", "length")
 FEATURES = ("top", "margin", *RANKED, *QUESTION, *HOLDS)
+# With sentence vectors: the best candidate's cosine, and its lead over the runner-up's.
+SEMANTIC = ("cosine", "cosine_margin")
 
 RAREST_SCALE = 20.0  # about the rarity of a word the frequency table does not list
 
@@ -94,11 +96,12 @@ def decision_features(
     *,
     top_score: float,
     runner_score: float | None,
+    runner_cosine: float | None = None,
 ) -> dict[str, float]:
     """The model's inputs: the question's facts, the best candidate's, and its lead.
 
     `top` holds the best candidate's rank features and `holds`; the runner-up is the
-    best candidate with another text.
+    best candidate with another text. Where `top` has a cosine, SEMANTIC are added.
     """
     if not top:
         return dict.fromkeys(FEATURES, 0.0)
@@ -106,6 +109,9 @@ def decision_features(
     out.update({k: top.get(k, 0.0) for k in RANKED})
     out.update({k: question[k] for k in QUESTION})
     out.update({k: top[k] for k in HOLDS})
+    if "cosine" in top:
+        out["cosine"] = top["cosine"]
+        out["cosine_margin"] = top["cosine"] - (runner_cosine or 0.0)
     return out
 
 

@@ -11,7 +11,7 @@ answer asked for. The weights come from `knowledge.params`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
@@ -438,3 +438,17 @@ def rank(
     rescore(query, idfs, head, around, weights=params.weights, holders=holders, view=view)
     head.sort(key=lambda c: (-c.score, c.fact_id))
     return head + found[n:]
+
+
+def fuse(ranked: list[Candidate], cosines: Sequence[float], *, weight: float) -> list[Candidate]:
+    """The lexical best (one cosine each, in order) re-ranked by score + weight * cosine.
+
+    Meaning beyond shared words: "bortført" and "gidsler" share no letters, yet their
+    sentences lie close in the embedding. The rest keep their lexical order behind them.
+    """
+    head = ranked[: len(cosines)]
+    for cand, cosine in zip(head, cosines, strict=True):
+        cand.features["cosine"] = float(cosine)
+        cand.score += weight * float(cosine)
+    head.sort(key=lambda c: (-c.score, c.fact_id))
+    return head + ranked[len(cosines) :]

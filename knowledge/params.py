@@ -21,7 +21,7 @@ from typing import Any
 from .lexicon import DATA
 
 PARAMS_FILE = DATA / "params.json"
-PARAMS_VERSION = 2
+PARAMS_VERSION = 3
 
 
 class ParamsError(ValueError):
@@ -70,10 +70,26 @@ class DecisionParams:
 
 
 @dataclass(frozen=True)
+class SemanticParams:
+    """Sentence vectors on top of the lexical ranking (used when an embedder is on).
+
+    The lexical best `rerank` are re-ranked by their score plus `cosine` times the
+    cosine of question and sentence; the answer is then decided by `decision`, which
+    also reads the cosines (`decide.SEMANTIC`). `model` names the embedder fitted with.
+    """
+
+    model: str
+    rerank: int
+    cosine: float
+    decision: DecisionParams
+
+
+@dataclass(frozen=True)
 class Params:
     rank: RankParams
     decision: DecisionParams
     notes: Mapping[str, Any] = field(default_factory=dict)
+    semantic: SemanticParams | None = None
 
     @classmethod
     def load(cls, path: str | Path = PARAMS_FILE) -> Params:
@@ -81,6 +97,7 @@ class Params:
         if data.get("version") != PARAMS_VERSION:
             raise ParamsError(f"{path}: version {data.get('version')}, expected {PARAMS_VERSION}")
         rank, decision = data["rank"], data["decision"]
+        semantic = data.get("semantic")
         params = cls(
             rank=RankParams(
                 weights=dict(rank["weights"]),
@@ -89,13 +106,16 @@ class Params:
                 min_rerank=int(rank["min_rerank"]),
                 max_rerank=int(rank["max_rerank"]),
             ),
-            decision=DecisionParams(
-                weights=dict(decision["weights"]),
-                bias=float(decision["bias"]),
-                threshold=float(decision["threshold"]),
-                max_facts=int(decision["max_facts"]),
-            ),
+            decision=_decision(decision),
             notes=data.get("notes", {}),
+            semantic=None
+            if semantic is None
+            else SemanticParams(
+                model=str(semantic["model"]),
+                rerank=int(semantic["rerank"]),
+                cosine=float(semantic["cosine"]),
+                decision=_decision(semantic["decision"]),
+            ),
         )
         params.validate()
         return params
@@ -107,6 +127,7 @@ class Params:
 
     def validate(self) -> None:
         from .decide import FEATURES as DECISION_FEATURES
+        from .decide import SEMANTIC
         from .features import FIRST_PASS, RANK_FEATURES
 
         check_names(self.rank.weights, RANK_FEATURES, what="rank weights")
@@ -118,6 +139,16 @@ class Params:
             raise ParamsError("rank: 0 < min_rerank <= max_rerank is needed")
         if not 0 < self.decision.threshold < 1:
             raise ParamsError("decision: the threshold is a confidence between 0 and 1")
+        if self.semantic is not None:
+            check_names(
+                self.semantic.decision.weights,
+                DECISION_FEATURES + SEMANTIC,
+                what="semantic decision weights",
+            )
+            if self.semantic.rerank < 1:
+                raise ParamsError("semantic: rerank at least one candidate")
+            if not 0 < self.semantic.decision.threshold < 1:
+                raise ParamsError("semantic: the threshold is a confidence between 0 and 1")
 
     def with_rank(self, **changes: Any) -> Params:
         return replace(self, rank=replace(self.rank, **changes))
@@ -125,8 +156,12 @@ class Params:
     def with_decision(self, **changes: Any) -> Params:
         return replace(self, decision=replace(self.decision, **changes))
 
+    def with_semantic(self, **changes: Any) -> Params:
+        assert self.semantic is not None
+        return replace(self, semantic=replace(self.semantic, **changes))
+
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "version": PARAMS_VERSION,
             "notes": dict(self.notes),
             "rank": {
@@ -136,15 +171,36 @@ class Params:
                 "max_rerank": self.rank.max_rerank,
                 "weights": {k: round(v, 4) for k, v in sorted(self.rank.weights.items())},
             },
-            "decision": {
-                "threshold": self.decision.threshold,
-                "max_facts": self.decision.max_facts,
-                "bias": round(self.decision.bias, 4),
-                "weights": {k: round(v, 4) for k, v in sorted(self.decision.weights.items())},
-            },
+            "decision": _decision_json(self.decision),
         }
+        if self.semantic is not None:
+            out["semantic"] = {
+                "model": self.semantic.model,
+                "rerank": self.semantic.rerank,
+                "cosine": round(self.semantic.cosine, 4),
+                "decision": _decision_json(self.semantic.decision),
+            }
+        return out
 
     def write(self, path: str | Path = PARAMS_FILE) -> None:
         Path(path).write_text(
             json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
+
+
+def _decision(data: Mapping[str, Any]) -> DecisionParams:
+    return DecisionParams(
+        weights=dict(data["weights"]),
+        bias=float(data["bias"]),
+        threshold=float(data["threshold"]),
+        max_facts=int(data["max_facts"]),
+    )
+
+
+def _decision_json(d: DecisionParams) -> dict[str, Any]:
+    return {
+        "threshold": d.threshold,
+        "max_facts": d.max_facts,
+        "bias": round(d.bias, 4),
+        "weights": {k: round(v, 4) for k, v in sorted(d.weights.items())},
+    }

@@ -13,16 +13,18 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from .decide import Decision, decision_features, holds, question_facts
+from .embed import Embedder, cosines
 from .index import IndexView
 from .lexicon import is_known
-from .match import Candidate, rank, word_idf
+from .match import Candidate, fuse, rank, word_idf
 from .model import Answer, Article, ArticleInput, Explanation, Fact, Hit, Result
 from .normalize import clean_question, fold
-from .params import Params
+from .params import DecisionParams, Params
 from .query import Query, analyse
 from .spans import find_span
 from .store import IngestResult, Store
 from .synonyms import Synonyms
+from .vectors import Vectors
 
 MAX_QUESTION = 1000  # characters; longer messages are not questions
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files
@@ -42,8 +44,13 @@ class Knowledge:
         candidates: int = 100,
         synonym_files: Iterable[str | Path] = (),
         clock: Callable[[], float] = time.monotonic,
+        embedder: Embedder | None = None,
     ) -> None:
         self.store = store
+        # With an embedder, the lexical best are re-ranked by meaning too (`match.fuse`)
+        # where all of them have their vectors; else the question is answered lexically.
+        self.embedder = embedder
+        self.vectors = Vectors(store, embedder.name) if embedder is not None else None
         # The operator's synonym files are watched: refresh() reloads them when they change.
         self.synonym_files = tuple(Path(p) for p in synonym_files)
         self.synonym_check_seconds = SYNONYM_CHECK_SECONDS
@@ -58,9 +65,14 @@ class Knowledge:
 
     @classmethod
     def open(
-        cls, path: str | Path | None = None, *, seed: bool = True, synonyms: Iterable[Path] = ()
+        cls,
+        path: str | Path | None = None,
+        *,
+        seed: bool = True,
+        synonyms: Iterable[Path] = (),
+        embedder: Embedder | None = None,
     ) -> Knowledge:
-        return cls(Store.open(path, seed=seed), synonym_files=synonyms)
+        return cls(Store.open(path, seed=seed), synonym_files=synonyms, embedder=embedder)
 
     # -- freshness -----------------------------------------------------------
 
@@ -104,7 +116,23 @@ class Knowledge:
 
     @property
     def decision(self) -> Decision:
+        """The lexical decision (`decision_for` tells which one a question gets)."""
         return Decision.of(self.params.decision)
+
+    def decision_for(self, ranked: list[Candidate]) -> Decision:
+        """The semantic decision where the best candidate was ranked with vectors."""
+        return Decision.of(self._decision_params(ranked))
+
+    def _decision_params(self, ranked: list[Candidate]) -> DecisionParams:
+        semantic = self.params.semantic
+        if semantic is not None and ranked and "cosine" in ranked[0].features:
+            return semantic.decision
+        return self.params.decision
+
+    @property
+    def semantic(self) -> bool:
+        """Whether questions are matched by meaning too (an embedder and fitted weights)."""
+        return self.vectors is not None and self.params.semantic is not None
 
     @property
     def view(self) -> IndexView:
@@ -120,7 +148,22 @@ class Knowledge:
         query = analyse(question, view, self.synonyms)
         if not query.words:
             return query, []
-        return query, rank(self.store, view, query, params=self.params.rank, limit=self.candidates)
+        ranked = rank(self.store, view, query, params=self.params.rank, limit=self.candidates)
+        return query, self._by_meaning(question, ranked)
+
+    def _by_meaning(self, question: str, ranked: list[Candidate]) -> list[Candidate]:
+        """The lexical best re-ranked with their cosines, when every one has its vector."""
+        semantic = self.params.semantic
+        if not self.semantic or not ranked:
+            return ranked
+        assert self.vectors is not None and self.embedder is not None and semantic is not None
+        head = ranked[: semantic.rerank]
+        stored = self.vectors.get(c.fact_id for c in head)
+        if len(stored) < len(head):
+            return ranked  # new facts not embedded yet: lexical until they are
+        query = self.embedder.queries([question])[0]
+        found = cosines(query, [stored[c.fact_id] for c in head])
+        return fuse(ranked, found.tolist(), weight=semantic.cosine)
 
     def ask(self, question: str, *, alternatives: int = 3) -> Result:
         """The sentence that answers the question, or none with the closest facts."""
@@ -132,7 +175,7 @@ class Knowledge:
             return Result(question, None, problem="no_words")
         distinct = _distinct(ranked)
         features = self.decide_on(query, distinct)
-        decision = self.decision
+        decision = self.decision_for(distinct)
         confidence = decision.confidence(features)
         threshold = decision.threshold
         explanation = _explain(query, ranked[0] if ranked else None, confidence, threshold)
@@ -157,17 +200,18 @@ class Knowledge:
         """The decision's features for the best of these candidates (one per text)."""
         view = self.view  # each reading of `self.view` asks the store whether it changed
         idfs = [word_idf(w, view) for w in query.words]
-        size = min(view.n_facts, self.params.decision.max_facts)
+        size = min(view.n_facts, self._decision_params(distinct).max_facts)
         question = question_facts(query, n_facts=size)
         if not distinct:
             return decision_features(question, {}, top_score=0.0, runner_score=None)
         top = distinct[0]
-        runner = distinct[1].score if len(distinct) > 1 else None
+        runner = distinct[1] if len(distinct) > 1 else None
         return decision_features(
             question,
             {**top.features, **holds(query, idfs, top)},
             top_score=top.score,
-            runner_score=runner,
+            runner_score=runner.score if runner else None,
+            runner_cosine=runner.features.get("cosine") if runner else None,
         )
 
     def search(self, question: str, *, limit: int = 10) -> list[Hit]:

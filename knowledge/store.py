@@ -32,7 +32,7 @@ from .model import Article, ArticleInput, Fact
 from .parse import parse_text
 from .segment import split_sentences
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 # When the input is used up and the worker still analyses, the writer writes what it holds
@@ -148,6 +148,14 @@ CREATE INDEX IF NOT EXISTS votes_at ON votes(at);
     # trigger row by row (the trigger made FTS5 flush its pending terms once per row).
     6: """
 DROP TRIGGER IF EXISTS facts_ai;
+""",
+    # 7: sentence vectors for semantic matching (`knowledge.vectors`), made by the model
+    # that meta's 'vector_model' names; a fact's vector goes with it.
+    7: """
+CREATE TABLE IF NOT EXISTS vectors (
+    fact_id INTEGER PRIMARY KEY REFERENCES facts(id) ON DELETE CASCADE,
+    vector BLOB NOT NULL
+);
 """,
 }
 
