@@ -14,7 +14,7 @@ from pathlib import Path
 from telegram import Update
 from telegram.ext import ContextTypes
 
-from bot.handlers import CONFIG, KB, METRICS, send_html
+from bot.handlers import CONFIG, KB, METRICS, UPKEEP, send_html
 from bot.render import esc, shorten, truncate_html
 from knowledge.errors import IngestError, NotFoundError
 from knowledge.parse import JSONL_SUFFIXES, parse_bytes
@@ -84,6 +84,8 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     results = list(context.bot_data[KB].ingest(items))
     added = [r.article for r in results if r.added]
+    if added:
+        context.bot_data[UPKEEP].wake()  # their sentences are ranked by meaning once embedded
     logger.info(
         "Admin %s uploaded %s: %d added, %d already known",
         update.effective_user.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 from typing import TYPE_CHECKING
@@ -19,7 +20,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, asking, curator, handlers, health, render
+from bot import admin, asking, curator, embedding, handlers, health, render
 from bot.config import Config
 from bot.logs import configure_logging
 from knowledge.feedback import Feedback
@@ -37,8 +38,10 @@ __all__ = ["build_application", "configure_logging", "run"]
 
 
 async def post_init(application: Application) -> None:
-    """Start the workers, publish the command menu (in Danish), remember the bot's username."""
+    """Start the workers and the embedding of new facts, publish the command menu (in
+    Danish), remember the bot's username."""
     await application.bot_data[handlers.ASKER].start()
+    application.bot_data[handlers.UPKEEP].start()
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in render.COMMANDS])
     application.bot_data[handlers.USERNAME] = application.bot.username
     logger.info("Running as @%s", application.bot.username)
@@ -46,9 +49,11 @@ async def post_init(application: Application) -> None:
 
 
 async def post_shutdown(application: Application) -> None:
-    """Stop the health endpoint and the worker processes."""
+    """Stop the health endpoint, the worker processes and the embedding."""
     await health.stop_server(application)
     await application.bot_data[handlers.ASKER].stop()
+    # Waits for the embedding batch in hand (a second or so), away from the event loop.
+    await asyncio.to_thread(application.bot_data[handlers.UPKEEP].close)
 
 
 def remember_sniffio_is_missing() -> None:
@@ -91,6 +96,7 @@ def build_application(kb: Knowledge, config: Config) -> Application:
     application.bot_data[handlers.ASKER] = asking.Asker(
         kb, config.workers, log_format=config.log_format
     )
+    application.bot_data[handlers.UPKEEP] = embedding.VectorUpkeep(kb)
     application.bot_data[handlers.CONFIG] = config
     application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
     feedback = Feedback(kb.store, retention_days=config.retention_days)

@@ -9,7 +9,8 @@ The bot's own Knowledge still does everything else: admin uploads, /kilder, fact
 the question log, /healthz.
 
 With `workers=0`, or a database only this process can see (":memory:"), lookups run in
-the event loop as before.
+the event loop as before. With matching by meaning on, each worker loads its own copy of
+the embedding model (about 95 MB): a question is embedded where it is looked up.
 
 `ChatOrder` lets the Application handle updates concurrently while keeping each chat's
 updates in the order they came: two questions in a row get their answers in that order.
@@ -32,7 +33,7 @@ import time
 import traceback
 import types
 from collections import deque
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -43,6 +44,7 @@ from telegram.ext import BaseUpdateProcessor
 
 from bot.logs import configure_logging
 from knowledge import Knowledge, Store
+from knowledge.embed import Embedder
 from knowledge.errors import FaktabotError
 from knowledge.model import Hit, Result
 from knowledge.params import Params
@@ -65,13 +67,16 @@ class Recipe:
     synonym_check_seconds: float
     params: Params
     candidates: int
+    # When questions are matched by meaning: the embedder's class and its model's name. A
+    # model handle cannot cross processes, so each worker makes its own (without arguments).
+    embedder: Callable[[], Embedder] | None = None
+    vector_model: str | None = None
 
     @classmethod
     def of(cls, kb: Knowledge) -> Recipe | None:
         """The recipe for `kb`, or None when its database is not a file other processes see."""
-        rows = kb.store.db.execute("PRAGMA database_list").fetchall()
-        path = next((row[2] for row in rows if row[1] == "main"), "")
-        if not path:
+        path = database_file(kb.store)
+        if path is None:
             return None
         return cls(
             path=path,
@@ -80,18 +85,32 @@ class Recipe:
             synonym_check_seconds=kb.synonym_check_seconds,
             params=kb.params,
             candidates=kb.candidates,
+            # Not for vectors alone: a model in every worker costs memory (about 95 MB).
+            embedder=type(kb.embedder) if kb.semantic else None,
+            vector_model=kb.embedder.name if kb.semantic and kb.embedder else None,
         )
 
     def open(self) -> Knowledge:
+        embedder = self.embedder() if self.embedder is not None else None
+        if embedder is not None and embedder.name != self.vector_model:
+            # Opening the vectors with another model would delete the bot's.
+            raise WorkerError(f"a worker made {embedder.name}, the bot {self.vector_model}")
         kb = Knowledge(
             Store.open(self.path, seed=False),
             synonyms=self.synonyms,
             params=self.params,
             candidates=self.candidates,
             synonym_files=self.synonym_files,
+            embedder=embedder,
         )
         kb.synonym_check_seconds = self.synonym_check_seconds
         return kb
+
+
+def database_file(store: Store) -> str | None:
+    """The file of the store's database, or None when it lives in this process's memory."""
+    rows = store.db.execute("PRAGMA database_list").fetchall()
+    return next((row[2] for row in rows if row[1] == "main"), "") or None
 
 
 # --- in a worker process ---------------------------------------------------------------------

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from knowledge import FaktabotError, Knowledge, Result
+from knowledge.embed import EmbedderError, load_embedder
 from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
 from knowledge.parse import count_articles, read_articles
 
@@ -28,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["FAKTABOT_DB"] = args.db
     try:
         return COMMANDS[args.command](args)
-    except FaktabotError as exc:
+    except (FaktabotError, EmbedderError) as exc:
         print(f"faktabot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -74,6 +75,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--url", help="web address of a text article")
 
     sub.add_parser("articles", parents=[common], help="list the indexed articles")
+    embed = sub.add_parser(
+        "embed", parents=[common], help="give sentences their vectors (semantic matching)"
+    )
+    embed.add_argument("--all", action="store_true", help="make every vector anew")
     sub.add_parser(
         "optimize", parents=[common], help="merge the search index (after a large import)"
     )
@@ -94,11 +99,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_knowledge(args: argparse.Namespace) -> Knowledge:
+def open_knowledge(args: argparse.Namespace, *, semantic: str | None = None) -> Knowledge:
+    """The knowledge the environment describes; `semantic` overrides FAKTABOT_SEMANTIC.
+
+    Commands that answer no question pass "off": loading the model takes time and memory.
+    """
+    from bot.config import semantic_mode
+
     extra = os.environ.get("FAKTABOT_SYNONYMS", "").strip()
     if extra and not Path(extra).is_file():
         raise FaktabotError(f"FAKTABOT_SYNONYMS: no such file: {extra}")
-    return Knowledge.open(os.environ.get("FAKTABOT_DB") or None, synonyms=[extra] if extra else [])
+    embedder = load_embedder(semantic or semantic_mode())
+    return Knowledge.open(
+        os.environ.get("FAKTABOT_DB") or None,
+        synonyms=[extra] if extra else [],
+        embedder=embedder,
+    )
 
 
 # -- commands ------------------------------------------------------------------
@@ -124,14 +140,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.has_token:
         print("faktabot: set TELEGRAM_BOT_TOKEN to run on Telegram", file=sys.stderr)
         return 2
-    run(config, open_knowledge(args))
+    run(config, open_knowledge(args, semantic=config.semantic))
     return 0
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
     from bot.console import chat
+    from bot.embedding import CHAT_FIRST, VectorUpkeep
 
-    return chat(open_knowledge(args))
+    kb = open_knowledge(args)
+    upkeep = VectorUpkeep(kb)
+    upkeep.start(first=CHAT_FIRST)
+    try:
+        return chat(kb)
+    finally:
+        upkeep.close()
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
@@ -152,7 +175,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # tqdm's monitor thread would keep a large ingest from forking its analysis worker
     # (`Store.add_many` forks only a single-threaded process).
     tqdm.monitor_interval = 0
-    kb = open_knowledge(args)
+    kb = open_knowledge(args, semantic="off")
     # Read every file whole first: a bad line anywhere stops the import before any write.
     items = [
         item for path in args.paths for item in read_articles(path, title=args.title, url=args.url)
@@ -173,8 +196,34 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_embed(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from bot.config import semantic_mode
+    from knowledge.vectors import fill
+
+    if semantic_mode() == "off":
+        raise FaktabotError("semantic matching is off (FAKTABOT_SEMANTIC=off): nothing to embed")
+    kb = open_knowledge(args, semantic="on")  # without the extra: a one-line error
+    assert kb.vectors is not None and kb.embedder is not None
+    if args.all:
+        kb.vectors.clear()
+    todo = kb.vectors.counts().missing
+    started = time.perf_counter()
+    # tqdm shows the rate and the time left; vectors made before a Ctrl-C are kept.
+    with tqdm(total=todo, unit="sentence", disable=not sys.stderr.isatty()) as bar:
+        made = fill(kb.vectors, kb.embedder, progress=bar.update)
+    seconds = time.perf_counter() - started
+    counts = kb.vectors.counts()
+    print(
+        f"{made} sentences embedded ({seconds:.1f} s, {kb.embedder.name}); "
+        f"{counts.have} have a vector, {counts.missing} lack one"
+    )
+    return 0
+
+
 def cmd_articles(args: argparse.Namespace) -> int:
-    for a in open_knowledge(args).articles():
+    for a in open_knowledge(args, semantic="off").articles():
         print(
             f"{a.id}\t{a.date or '-'}\t{a.facts} facts\t{a.title}" + (f"\t{a.url}" if a.url else "")
         )
@@ -183,7 +232,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
 
 def cmd_optimize(args: argparse.Namespace) -> int:
     started = time.perf_counter()
-    segments = open_knowledge(args).optimize()
+    segments = open_knowledge(args, semantic="off").optimize()
     seconds = time.perf_counter() - started
     plural = "" if segments == 1 else "s"
     print(f"search index merged: {segments} segment{plural} into 1 ({seconds:.1f} s)")
@@ -191,7 +240,7 @@ def cmd_optimize(args: argparse.Namespace) -> int:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    article = open_knowledge(args).remove(args.id)
+    article = open_knowledge(args, semantic="off").remove(args.id)
     print(f"removed: #{article.id} {article.title}")
     return 0
 
@@ -222,7 +271,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if args.days < 1 or args.top < 1:
         raise FaktabotError("--days and --top must be at least 1")
-    report = build_report(open_knowledge(args).store, days=args.days, top=args.top)
+    report = build_report(open_knowledge(args, semantic="off").store, days=args.days, top=args.top)
     print_report(report)
     if args.html is not None:
         args.html.write_text(report_html(report), encoding="utf-8")
@@ -236,6 +285,7 @@ COMMANDS = {
     "ask": cmd_ask,
     "ingest": cmd_ingest,
     "articles": cmd_articles,
+    "embed": cmd_embed,
     "remove": cmd_remove,
     "optimize": cmd_optimize,
     "eval": cmd_eval,

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from knowledge.embed import MODES as SEMANTIC_MODES
 from knowledge.errors import FaktabotError
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
@@ -55,6 +56,8 @@ class Config:
     admins: frozenset[int] = frozenset()
     max_upload: int = DEFAULT_MAX_UPLOAD
     workers: int = DEFAULT_WORKERS
+    # Matching by meaning: "auto" is on when the semantic extra is installed.
+    semantic: str = "auto"
 
     @property
     def has_token(self) -> bool:
@@ -107,7 +110,20 @@ class Config:
                 env, "FAKTABOT_MAX_UPLOAD", DEFAULT_MAX_UPLOAD, low=1, high=MAX_UPLOAD_LIMIT
             ),
             workers=_number(env, "FAKTABOT_WORKERS", DEFAULT_WORKERS, low=0, high=MAX_WORKERS),
+            semantic=semantic_mode(env),
         )
+
+
+def semantic_mode(env: Mapping[str, str] | None = None) -> str:
+    """FAKTABOT_SEMANTIC: auto (the default), on or off.
+
+    Read on its own too, because every CLI command opens the knowledge, not only `run`.
+    """
+    env = os.environ if env is None else env
+    mode = env.get("FAKTABOT_SEMANTIC", "").strip().lower() or "auto"
+    if mode not in SEMANTIC_MODES:
+        raise ConfigError(f"FAKTABOT_SEMANTIC must be auto, on or off, not {mode!r}")
+    return mode
 
 
 def _number(

@@ -59,10 +59,10 @@ def chat(kb: Knowledge, infile: TextIO | None = None, outfile: TextIO | None = N
 
 
 def main() -> int:
-    from bot.config import Config
-    from knowledge import Knowledge
+    """`python -m bot.console`: the CLI's `faktabot chat` (the same knowledge and settings)."""
+    from bot.cli import main as cli_main
 
-    return chat(Knowledge.open(Config.from_env().db_path))
+    return cli_main(["chat"])
 
 
 if __name__ == "__main__":

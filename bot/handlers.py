@@ -37,6 +37,7 @@ FEEDBACK = "feedback"  # knowledge.feedback.Feedback: the question log and the v
 RECENT = "recent"  # bot.curator.Recent: the latest answers, for /hvorfor
 METRICS = "metrics"
 ASKER = "asker"  # bot.asking.Asker: looks questions up in worker processes
+UPKEEP = "upkeep"  # bot.embedding.VectorUpkeep: embeds new facts when semantic matching is on
 
 INLINE_CACHE_SECONDS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)

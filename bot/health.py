@@ -1,5 +1,5 @@
-"""Health and metrics for operators: is the bot alive, can it read its knowledge, and how
-many questions it answers.
+"""Health and metrics for operators: is the bot alive, can it read its knowledge, how
+many questions it answers, and how many facts still wait for their sentence vector.
 
 `Metrics` holds Prometheus counters in a registry of its own (one per Application, so
 tests and several bots in one process never share counts). `InstrumentedRequest` sees
@@ -29,6 +29,7 @@ from telegram.request import HTTPXRequest
 
 from bot.handlers import CONFIG, KB, METRICS
 from knowledge.errors import FaktabotError
+from knowledge.vectors import VectorCounts, stored_counts
 
 if TYPE_CHECKING:
     from knowledge import Knowledge
@@ -77,6 +78,11 @@ class Metrics:
         self.latency = Histogram(
             "answer_latency_seconds", "Time to look a question up in the knowledge base", **own
         )
+        self.semantic = Gauge("semantic", "1 when questions are matched by meaning too", **own)
+        self.vectors = Gauge("vectors", "Facts that have a sentence vector", **own)
+        self.vectors_missing = Gauge(
+            "vectors_missing", "Facts still waiting for their sentence vector", **own
+        )
 
     def observe(self, result: Result, seconds: float) -> None:
         """Count one looked-up question and how long the lookup took."""
@@ -86,6 +92,12 @@ class Metrics:
         elif result.problem is None:
             self.declined.inc()
         self.latency.observe(seconds)
+
+    def saw_vectors(self, semantic: bool, counts: VectorCounts) -> None:
+        """Set the vector gauges (read from the database at each scrape)."""
+        self.semantic.set(int(semantic))
+        self.vectors.set(counts.have)
+        self.vectors_missing.set(counts.missing)
 
     def telegram_ok(self) -> None:
         self.last_telegram_ok = self.clock()
@@ -160,16 +172,28 @@ class InstrumentedRequest(HTTPXRequest):
         return status, payload
 
 
+def vector_counts(kb: Knowledge) -> VectorCounts:
+    """How many facts have a vector (of the model in use, or of the last one when off)."""
+    return kb.vectors.counts() if kb.vectors is not None else stored_counts(kb.store)
+
+
 def check(kb: Knowledge, metrics: Metrics) -> tuple[int, dict[str, Any]]:
     """The /healthz status and body: 503 when the database cannot be read."""
     body: dict[str, Any] = {"status": "ok"}
     try:
         counts = kb.store.counts()
+        vectors = vector_counts(kb)
     except sqlite3.Error as exc:
         body["status"] = "error"
         body["database"] = {"ok": False, "error": str(exc)}
     else:
         body["database"] = {"ok": True, "articles": counts["articles"], "facts": counts["facts"]}
+        body["semantic"] = {
+            "on": kb.semantic,
+            "model": vectors.model,
+            "vectors": vectors.have,
+            "missing": vectors.missing,
+        }
     body.update(metrics.snapshot())
     return (200 if body["status"] == "ok" else 503), body
 
@@ -211,6 +235,11 @@ class HealthServer:
             status, body = check(self.application.bot_data[KB], metrics)
             return status, "application/json", json.dumps(body).encode() + b"\n"
         if path == "/metrics":
+            kb = self.application.bot_data[KB]
+            # The counters need no database; the vector gauges keep their last values
+            # when it cannot be read.
+            with contextlib.suppress(sqlite3.Error):
+                metrics.saw_vectors(kb.semantic, vector_counts(kb))
             return 200, CONTENT_TYPE_LATEST, generate_latest(metrics.registry)
         return 404, "text/plain; charset=utf-8", b"not found\n"
 

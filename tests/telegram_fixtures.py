@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -170,3 +171,20 @@ def bot_env(api: FakeBotApi, **settings: str) -> dict[str, str]:
     )
     env.update(settings)
     return env
+
+
+def run_python(
+    *args: str, env: Mapping[str, str], stdin: str | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    """This interpreter with `args`, run from the repository root, talking UTF-8."""
+    return subprocess.run(
+        [sys.executable, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        cwd=ROOT,
+        env={**env, "PYTHONIOENCODING": "utf-8"},
+        timeout=timeout,
+        check=False,
+    )

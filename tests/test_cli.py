@@ -16,9 +16,12 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from embedders import HashEmbedder
 
 from bot.cli import build_parser, main
+from knowledge import Store
 from knowledge.store import SCHEMA_VERSION
+from knowledge.vectors import stored_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -36,7 +39,7 @@ def isolated(tmp_path, monkeypatch) -> Path:
     """The default database of every command here; no token, no operator synonyms."""
     path = tmp_path / "env.db"
     monkeypatch.setenv("FAKTABOT_DB", str(path))
-    for name in ("TELEGRAM_BOT_TOKEN", "FAKTABOT_SYNONYMS"):
+    for name in ("TELEGRAM_BOT_TOKEN", "FAKTABOT_SYNONYMS", "FAKTABOT_SEMANTIC"):
         monkeypatch.delenv(name, raising=False)
     return path
 
@@ -438,6 +441,69 @@ def test_chat_answers_piped_questions(run):
     assert code == 0
     assert "Pat Ryder" in out
     assert "Det ved jeg ikke" in out
+
+
+# -- embed (semantic matching) ---------------------------------------------------------------
+
+
+@pytest.fixture
+def stand_in_model(monkeypatch) -> None:
+    """The CLI's embedder is a small deterministic one (the real model: test_semantic)."""
+    monkeypatch.setattr(
+        "bot.cli.load_embedder", lambda mode: None if mode == "off" else HashEmbedder()
+    )
+
+
+def test_embed_gives_the_missing_sentences_vectors_and_all_makes_them_anew(
+    run, isolated, stand_in_model, tmp_path
+):
+    code, out, err = run("embed")
+    assert code == 0 and err == ""
+    assert re.fullmatch(
+        rf"15 sentences embedded \(\d+\.\d s, {HashEmbedder.name}\); "
+        r"15 have a vector, 0 lack one\n",
+        out,
+    )
+    (tmp_path / "elefant.txt").write_text(ELEPHANT, encoding="utf-8")
+    assert run("ingest", tmp_path / "elefant.txt")[0] == 0
+    assert stored_counts(Store.open(isolated, seed=False)).missing == 3
+    assert run("embed")[1].startswith("3 sentences embedded")
+    assert run("embed")[1].startswith("0 sentences embedded")
+    code, out, _ = run("embed", "--all")
+    assert code == 0 and out.startswith("18 sentences embedded") and "18 have a vector" in out
+
+
+def test_chat_embeds_the_seed_before_the_first_question(run, isolated, stand_in_model):
+    code, out, _ = run("chat", stdin=PENTAGON + "\n")
+    assert code == 0 and "Pat Ryder" in out
+    counts = stored_counts(Store.open(isolated, seed=False))
+    assert (counts.have, counts.missing, counts.model) == (15, 0, HashEmbedder.name)
+
+
+def test_without_the_extra_embed_and_semantic_on_are_one_line_errors(
+    run, monkeypatch, without_extra
+):
+    needs = "faktabot: semantic matching needs the extra: pip install 'faktabot[semantic]'\n"
+    assert run("embed") == (1, "", needs)
+    monkeypatch.setenv("FAKTABOT_SEMANTIC", "on")
+    assert run("ask", PENTAGON) == (1, "", needs)
+    monkeypatch.setenv("FAKTABOT_SEMANTIC", "auto")
+    code, out, _ = run("ask", PENTAGON)
+    assert code == 0 and "Pat Ryder" in out  # auto: lexical, as without this feature
+
+
+@pytest.mark.parametrize(
+    ("mode", "argv", "message"),
+    [
+        ("off", ["embed"], "semantic matching is off (FAKTABOT_SEMANTIC=off): nothing to embed"),
+        ("maybe", ["ask", PENTAGON], "FAKTABOT_SEMANTIC must be auto, on or off, not 'maybe'"),
+        ("maybe", ["run"], "FAKTABOT_SEMANTIC must be auto, on or off, not 'maybe'"),
+    ],
+)
+def test_semantic_setting_errors_are_one_line(run, monkeypatch, mode, argv, message):
+    monkeypatch.setenv("FAKTABOT_SEMANTIC", mode)
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    assert run(*argv) == (1, "", f"faktabot: {message}\n")
 
 
 # -- the installed command -------------------------------------------------------------------

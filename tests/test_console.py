@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import io
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from telegram_fixtures import run_python
 
 from bot import console, render
 from knowledge import Knowledge
 
-ROOT = Path(__file__).resolve().parent.parent
 PENTAGON = "Hvem er talsmand for Pentagon?"
 HOSTAGES = "Hvor mange gidsler er der i Gaza?"
 OFF_TOPIC = "Hvad er hovedstaden i Frankrig?"
@@ -73,18 +71,8 @@ def test_terminal_gets_welcome_and_prompts(kb: Knowledge) -> None:
 
 
 def test_module_runs_as_a_pipe(tmp_path: Path) -> None:
-    env = {**os.environ, "FAKTABOT_DB": str(tmp_path / "kb.sqlite"), "PYTHONIOENCODING": "utf-8"}
-    done = subprocess.run(
-        [sys.executable, "-m", "bot.console"],
-        input="hvem er talsmand for pentagon\n",
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        cwd=ROOT,
-        env=env,
-        timeout=60,
-        check=False,
-    )
+    env = {**os.environ, "FAKTABOT_DB": str(tmp_path / "kb.sqlite")}
+    done = run_python("-m", "bot.console", env=env, stdin="hvem er talsmand for pentagon\n")
     assert done.returncode == 0, done.stderr
     assert "Pat Ryder" in done.stdout
     assert "Traceback" not in done.stderr
