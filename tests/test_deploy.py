@@ -41,7 +41,7 @@ def test_dockerfile_runs_as_a_user_with_a_healthcheck_and_no_secrets() -> None:
     users = [arg for word, arg in instructions if word == "USER"]
     assert users and users[-1].split(":")[0] not in {"root", "0"}, "the last USER is not root"
     runs = " ".join(arg for word, arg in instructions if word == "RUN")
-    assert "pip install ." in runs and "useradd --system --uid 10001" in runs
+    assert "pip install '.[semantic]'" in runs and "useradd --system --uid 10001" in runs
     healthchecks = [arg for word, arg in instructions if word == "HEALTHCHECK"]
     assert len(healthchecks) == 1 and "/healthz" in healthchecks[0]
     assert "urllib.request" in healthchecks[0] and "curl" not in healthchecks[0]
