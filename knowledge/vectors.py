@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from .embed import Embedder, pack
+from .embed import Embedder, pack, passage
 from .store import Store
 
 logger = logging.getLogger(__name__)
@@ -74,12 +74,14 @@ class Vectors:
         return cursor.rowcount
 
     def missing(self, *, limit: int) -> list[tuple[int, str]]:
-        """Facts without a vector, oldest first."""
-        return self.store.db.execute(
-            "SELECT f.id, f.text FROM facts f LEFT JOIN vectors v ON v.fact_id = f.id"
+        """Facts without a vector, oldest first, each with the text to embed (`passage`)."""
+        rows = self.store.db.execute(
+            "SELECT f.id, a.title, f.text FROM facts f JOIN articles a ON a.id = f.article_id"
+            " LEFT JOIN vectors v ON v.fact_id = f.id"
             " WHERE v.fact_id IS NULL ORDER BY f.id LIMIT ?",
             [limit],
         ).fetchall()
+        return [(fid, passage(title, text)) for fid, title, text in rows]
 
     def counts(self) -> VectorCounts:
         have = self.store.db.execute("SELECT count(*) FROM vectors").fetchone()[0]

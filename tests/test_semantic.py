@@ -37,7 +37,15 @@ from bot.asking import Asker
 from bot.config import Config, ConfigError, semantic_mode
 from bot.embedding import VectorUpkeep
 from knowledge import Knowledge, Store
-from knowledge.embed import EmbedderError, available, cosines, load_embedder, pack, unpack
+from knowledge.embed import (
+    EmbedderError,
+    available,
+    cosines,
+    load_embedder,
+    pack,
+    passage,
+    unpack,
+)
 from knowledge.parse import parse_text
 from knowledge.vectors import Filler, Vectors, fill, stored_counts
 
@@ -114,7 +122,9 @@ def test_missing_lists_facts_without_a_vector_oldest_first_and_counts_add_up() -
     vectors.put([(ids[0], pack(np.ones(4))), (ids[2], pack(np.ones(4)))])
     assert [fid for fid, _ in vectors.missing(limit=3)] == [ids[1], *ids[3:5]]
     texts = dict(store.db.execute("SELECT id, text FROM facts").fetchall())
-    assert all(text == texts[fid] for fid, text in vectors.missing(limit=100))
+    title = store.articles()[0].title
+    # Each sentence is embedded after its article's title.
+    assert all(text == f"{title}. {texts[fid]}" for fid, text in vectors.missing(limit=100))
     counts = vectors.counts()
     assert (counts.have, counts.missing, counts.model) == (2, len(ids) - 2, "model-a")
     assert stored_counts(store) == counts
@@ -165,7 +175,8 @@ def test_fill_embeds_what_is_missing_in_batches_up_to_a_limit() -> None:
     assert vectors.counts().missing == 0 and embedder.passages_embedded == total
     assert fill(vectors, embedder) == 0  # nothing left: nothing embedded again
     fid, text = store.db.execute("SELECT id, text FROM facts LIMIT 1").fetchone()
-    assert vectors.get([fid])[fid] == pack(embedder.passages([text])[0])
+    embedded = passage(store.articles()[0].title, text)
+    assert vectors.get([fid])[fid] == pack(embedder.passages([embedded])[0])
 
 
 def test_the_filler_embeds_in_the_background_and_wakes_after_an_ingest(tmp_path: Path) -> None:
