@@ -166,6 +166,11 @@ def why_html(result: Result) -> str:
         lines.append("• Synonymer, jeg også søgte efter: " + "; ".join(parts))
     if e.missing:
         lines.append(f"• Ord, jeg ikke fandt i mine artikler: {_words(e.missing)}")
+    if e.meaning is not None:
+        lines.append(
+            f"• Jeg sammenlignede også betydningen: sætningen ligner dit spørgsmål "
+            f"med {percent(e.meaning)}."
+        )
     if e.answer_type in _ASKED_FOR:
         lines.append(f"• Du spurgte efter {_ASKED_FOR[e.answer_type]}.")
     verdict = "Derfor svarede jeg." if result.answer else "Derfor svarede jeg ikke."

@@ -52,6 +52,7 @@ class Explanation:
     answer_type: str | None = None  # "person", "time", "number", "place" or None
     confidence: float = 0.0
     threshold: float = 0.5
+    meaning: float | None = None  # the top sentence's cosine, where ranked by meaning too
 
 
 @dataclass(frozen=True, slots=True)

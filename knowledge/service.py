@@ -298,4 +298,5 @@ def _explain(
         answer_type=query.kind,
         confidence=round(confidence, 4),
         threshold=round(threshold, 4),
+        meaning=round(top.features["cosine"], 4) if top and "cosine" in top.features else None,
     )

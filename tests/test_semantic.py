@@ -35,6 +35,7 @@ from telegram_fixtures import (
 from bot import handlers
 from bot.asking import Asker
 from bot.config import Config, ConfigError, semantic_mode
+from bot.curator import why_html
 from bot.embedding import VectorUpkeep
 from knowledge import Knowledge, Store
 from knowledge.embed import (
@@ -255,6 +256,17 @@ def test_fusion_only_when_every_head_candidate_has_its_vector() -> None:
     kb.store.db.execute("DELETE FROM vectors WHERE fact_id = ?", [head[-1].fact_id])
     _, ranked = kb.analyse(PENTAGON)
     assert all("cosine" not in c.features for c in ranked)  # one lacks: lexical, as before
+
+
+def test_why_tells_when_the_answer_was_matched_by_meaning_too() -> None:
+    kb = semantic_kb(Store.open(":memory:"))
+    assert kb.vectors is not None and kb.embedder is not None
+    before = kb.ask(PENTAGON)
+    assert before.explanation.meaning is None and "betydningen" not in why_html(before)
+    fill(kb.vectors, kb.embedder)
+    after = kb.ask(PENTAGON)
+    assert after.explanation.meaning is not None and -1 <= after.explanation.meaning <= 1
+    assert "Jeg sammenlignede også betydningen" in why_html(after)
 
 
 def test_without_semantic_weights_vectors_are_not_used() -> None:
