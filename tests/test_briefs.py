@@ -11,7 +11,7 @@ import json
 import pytest
 
 from knowledge import Knowledge, Store
-from knowledge.decide import FEATURES
+from knowledge.decide import FEATURES, SEMANTIC
 from knowledge.features import RANK_FEATURES
 from knowledge.params import PARAMS_FILE, Params, ParamsError
 from knowledge.parse import parse_text
@@ -121,12 +121,39 @@ def test_a_first_pass_or_reach_or_threshold_that_cannot_work_is_an_error(tmp_pat
         Params.load(path)
 
 
+def test_the_bundled_file_has_a_semantic_mode_of_its_own():
+    semantic = Params.bundled().semantic
+    assert semantic is not None
+    assert set(semantic.decision.weights) == set(FEATURES + SEMANTIC)
+    assert semantic.rerank >= 1 and semantic.cosine > 0
+    assert 0 < semantic.decision.threshold < 1
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda s: s["decision"]["weights"].pop("cosine"),  # the vectors' feature unweighed
+        lambda s: s["decision"]["weights"].update(cosinus=1.0),  # a mistyped one
+        lambda s: s.update(rerank=0),
+        lambda s: s["decision"].update(threshold=0.0),
+    ],
+)
+def test_a_semantic_mode_that_cannot_work_is_an_error(tmp_path, change):
+    data = _bundled_json()
+    change(data["semantic"])
+    path = tmp_path / "params.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ParamsError):
+        Params.load(path)
+
+
 def test_parameters_round_trip_through_their_file(tmp_path):
     path = tmp_path / "params.json"
     Params.bundled().write(path)
     again = Params.load(path)
     assert again.rank.weights == pytest.approx(Params.bundled().rank.weights, abs=1e-4)
     assert again.decision.threshold == Params.bundled().decision.threshold
+    assert again.semantic == Params.bundled().semantic
 
 
 def test_the_knowledge_answers_with_the_parameters_it_is_given(metro_kb):

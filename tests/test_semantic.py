@@ -31,6 +31,7 @@ from telegram_fixtures import (
     free_port,
     run_python,
 )
+from test_matching import OFF_TOPIC, answerable
 
 from bot import handlers
 from bot.asking import Asker
@@ -460,3 +461,62 @@ def test_embed_then_ask_and_chat_end_to_end(e5, tmp_path: Path) -> None:
     chat = faktabot("chat", db=fresh, stdin="hvem er talsmand for pentagon\n")
     assert "Pat Ryder" in chat.stdout
     assert stored_counts(Store.open(fresh, seed=False)).missing == 0  # the seed, at start
+
+
+@pytest.mark.semantic
+def test_the_bundled_semantic_mode_finds_a_sentence_that_shares_no_word_with_the_question(
+    e5,
+) -> None:
+    # "talsmand for Det Hvide Hus" answers it; no content word is shared, and lexically
+    # another sentence with "præsident"-like words comes first.
+    question = "Hvem taler på vegne af præsidentens kontor?"
+    store = Store.open(":memory:")
+    lexical = Knowledge(store)
+    semantic = Knowledge(store, embedder=e5)
+    assert semantic.semantic and semantic.vectors is not None
+    fill(semantic.vectors, e5)
+    assert "John Kirby" not in lexical.search(question, limit=1)[0].fact.text
+    assert "John Kirby" in semantic.search(question, limit=1)[0].fact.text
+
+
+@pytest.fixture(scope="module")
+def seed_with_vectors(e5) -> tuple[Knowledge, Knowledge]:
+    """The seed article with its vectors: read by words alone, and by meaning too."""
+    store = Store.open(":memory:")
+    semantic = Knowledge(store, embedder=e5)
+    assert semantic.vectors is not None
+    fill(semantic.vectors, e5)
+    return Knowledge(store), semantic
+
+
+@pytest.mark.semantic
+def test_the_bundled_semantic_mode_answers_the_matching_tables_at_least_as_well(
+    seed_with_vectors,
+) -> None:
+    """test_matching's answerable questions on the seed: at least as many answered right."""
+
+    def right(kb: Knowledge) -> int:
+        count = 0
+        for case in answerable():
+            _, question, expected = case.values
+            accepted = (expected,) if isinstance(expected, str) else expected
+            answer = kb.ask(question).answer
+            count += answer is not None and any(a in answer.fact.text for a in accepted)
+        return count
+
+    lexical, semantic = seed_with_vectors
+    assert right(semantic) >= right(lexical)
+
+
+@pytest.mark.semantic
+@pytest.mark.xfail(
+    strict=True,
+    reason="with vectors, 2 of test_matching's off-topic questions are answered at 0.35 "
+    "against a threshold of 0.34: the held-out fit trades 3.5 points of near-miss declines "
+    "for 4 points more answered right (docs/benchmarks.md)",
+)
+def test_the_bundled_semantic_mode_declines_what_the_seed_does_not_hold(
+    seed_with_vectors,
+) -> None:
+    _, semantic = seed_with_vectors
+    assert [q for q in OFF_TOPIC if semantic.ask(q).answer is not None] == []
