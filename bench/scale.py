@@ -814,6 +814,10 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    # Every part but bench/semantic.py measures matching by words, as before the semantic
+    # extra: the CLI and the bot would otherwise load the model (and embed in the
+    # background) wherever the extra is installed. bench/semantic.py loads it itself.
+    os.environ["FAKTABOT_SEMANTIC"] = "off"
     if args.worker:
         name, *rest = args.worker
         print(json.dumps(WORKERS[name](rest)))
