@@ -34,6 +34,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        return closed_pipe()
+
+
+# What a shell reports for a process that SIGPIPE ended: `faktabot articles | head` stops
+# as quietly as `cat`, not with a traceback.
+CLOSED_PIPE = 128 + 13
+
+
+def closed_pipe() -> int:
+    """The reader of stdout went away: write the rest nowhere, so that the interpreter's
+    last flush at exit does not complain either."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return CLOSED_PIPE
 
 
 def build_parser() -> argparse.ArgumentParser:

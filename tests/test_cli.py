@@ -533,3 +533,25 @@ def test_the_console_script_runs(tmp_path):
 @pytest.mark.parametrize("command", subcommands())
 def test_every_subcommand_is_documented_in_the_readme(command):
     assert f"faktabot {command}" in README.read_text(encoding="utf-8")
+
+
+def test_a_reader_that_stops_early_ends_the_listing_quietly(tmp_path, isolated):
+    """`faktabot articles | head -1`: the pipe closes while the listing is written."""
+    lines = [
+        json.dumps({"title": f"Notits {i}", "text": f"Byrådet mødes den {i}. gang i år."})
+        for i in range(3000)
+    ]
+    corpus = tmp_path / "many.jsonl"
+    corpus.write_text("\n".join(lines), encoding="utf-8")
+    env = {**os.environ, "FAKTABOT_SEMANTIC": "off", "PYTHONIOENCODING": "utf-8"}
+    command = [sys.executable, "-m", "bot.cli", "--db", str(isolated)]
+    subprocess.run([*command, "ingest", str(corpus)], env=env, check=True, capture_output=True)
+    proc = subprocess.Popen(
+        [*command, "articles"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    first = proc.stdout.readline()
+    proc.stdout.close()  # as `head -1` does after its line
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141, err
+    assert first.startswith(b"1\t") and err == ""
