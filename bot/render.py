@@ -20,9 +20,9 @@ from telegram import (
 )
 
 from knowledge.model import Article, Fact, Hit, Result
+from knowledge.service import MAX_QUESTION
 
 MAX_MESSAGE = 4096  # Telegram's limit on a message's text after entity parsing
-MAX_QUESTION = 500  # longer questions are refused without asking the knowledge base
 MAX_ALTERNATIVES = 3
 MAX_INLINE_RESULTS = 50
 ELLIPSIS = "…"

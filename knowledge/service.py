@@ -26,7 +26,7 @@ from .store import IngestResult, Store
 from .synonyms import Synonyms
 from .vectors import Vectors
 
-MAX_QUESTION = 1000  # characters; longer messages are not questions
+MAX_QUESTION = 500  # characters; longer messages are not questions (the one limit, bot included)
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files
 
 logger = logging.getLogger(__name__)

@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import render
+from knowledge import Knowledge, Store
 from knowledge.model import Answer, Article, Explanation, Fact, Hit, Result
 
 SPECIAL = "Tom & Jerry sagde \"<nej>\" til 'AT&T' &amp; &lt;b&gt;"
@@ -308,3 +309,12 @@ def test_parse_fact_button(data: str | None, fact_id: int | None) -> None:
 
 def test_html_escape_is_the_one_used() -> None:
     assert render.esc(SPECIAL) == html.escape(SPECIAL, quote=True)
+
+
+def test_the_bot_and_the_knowledge_refuse_the_same_lengths() -> None:
+    """One length limit: what the bot refuses, `Knowledge.ask` refuses, and no shorter."""
+    kb = Knowledge(Store.open(":memory:"))
+    longest = "Hvem er talsmand for Pentagon? " + "x" * 600
+    limit = next(n for n in range(1, len(longest)) if render.question_problem(longest[:n]))
+    assert kb.ask(longest[:limit]).problem == "too_long"
+    assert kb.ask(longest[: limit - 1]).problem is None
