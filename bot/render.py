@@ -423,10 +423,17 @@ def plain_answer(result: Result) -> str:
     return to_plain(reply_html(result, with_buttons=False))
 
 
+def newest_first(articles: Iterable[Article]) -> list[Article]:
+    """News is read newest first: by publication date, then the latest added."""
+    return sorted(articles, key=lambda a: (a.date or "", a.id), reverse=True)
+
+
 def articles_html(articles: Sequence[Article]) -> str:
-    """The indexed articles with their sentence counts, as many as fit in one message."""
+    """The indexed articles, newest first, with their sentence counts, as many as fit in
+    one message."""
     if not articles:
         return NO_ARTICLES
+    articles = newest_first(articles)
     noun = "artikel" if len(articles) == 1 else "artikler"
     lines = [f"Jeg kender {len(articles)} {noun}:"]
     room = MAX_MESSAGE - visible_len(lines[0]) - 40  # keep room for "… og N flere."
@@ -475,9 +482,9 @@ def inline_fact_results(hits: Iterable[Hit]) -> list[InlineQueryResultArticle]:
 
 
 def inline_article_results(articles: Iterable[Article]) -> list[InlineQueryResultArticle]:
-    """Inline results listing the indexed articles (for an empty inline query)."""
+    """Inline results listing the indexed articles, newest first (for an empty inline query)."""
     results = []
-    for article in articles:
+    for article in newest_first(articles):
         date = format_date(article.date)
         about = f"{date} · {_count(article)}" if date else _count(article)
         body = f"<b>{esc(article_title(article, 200))}</b>\n{esc(about)}"

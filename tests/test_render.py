@@ -318,3 +318,18 @@ def test_the_bot_and_the_knowledge_refuse_the_same_lengths() -> None:
     limit = next(n for n in range(1, len(longest)) if render.question_problem(longest[:n]))
     assert kb.ask(longest[:limit]).problem == "too_long"
     assert kb.ask(longest[: limit - 1]).problem is None
+
+
+def test_articles_are_listed_newest_first() -> None:
+    """/kilder and the empty inline query: by publication date, then the latest added."""
+    articles = [
+        article(id=1, title="Gammel", date="2023-01-05"),
+        article(id=2, title="Udateret", date=None),
+        article(id=3, title="Ny", date="2025-06-12"),
+        article(id=4, title="Også ny, tilføjet senere", date="2025-06-12"),
+    ]
+    message = render.articles_html(articles)
+    positions = [message.index(t) for t in ("• Også ny", "• Ny,", "• Gammel", "• Udateret")]
+    assert positions == sorted(positions)
+    inline = render.inline_article_results(articles)
+    assert [r.id for r in inline] == ["a:4", "a:3", "a:1", "a:2"]
