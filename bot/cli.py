@@ -289,7 +289,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = build_report(open_knowledge(args, semantic="off").store, days=args.days, top=args.top)
     print_report(report)
     if args.html is not None:
-        args.html.write_text(report_html(report), encoding="utf-8")
+        try:
+            args.html.parent.mkdir(parents=True, exist_ok=True)
+            args.html.write_text(report_html(report), encoding="utf-8")
+        except OSError as exc:
+            raise FaktabotError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
         print(f"wrote {args.html}")
     return 0
 

@@ -204,3 +204,19 @@ def test_cli_report_prints_and_writes_html(
     assert "faktabot report" in printed and f"wrote {out}" in printed
     assert "<svg" in out.read_text(encoding="utf-8")
     assert main(["report", "--db", str(path), "--days", "0"]) == 1
+
+
+def test_cli_report_makes_the_html_folder_or_says_in_one_line_why_it_cannot(
+    logged: tuple[Knowledge, Path], tmp_path: Path, capsys
+) -> None:
+    _, path = logged
+    nested = tmp_path / "rapporter" / "uge" / "r.html"
+    assert main(["report", "--db", str(path), "--html", str(nested)]) == 0
+    assert "<svg" in nested.read_text(encoding="utf-8")
+    blocker = tmp_path / "en-fil.txt"
+    blocker.write_text("ikke en mappe", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["report", "--db", str(path), "--html", str(blocker / "r.html")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"faktabot: cannot write {blocker / 'r.html'}:")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
