@@ -173,14 +173,16 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from bot.console import reply
+
     kb = open_knowledge(args)
     questions = [args.question] if args.question is not None else _stdin_lines()
-    for question in questions:
-        result = kb.ask(question)
+    for n, question in enumerate(questions):
         if args.json:
-            print(json.dumps(result_json(result), ensure_ascii=False))
+            print(json.dumps(result_json(kb.ask(question)), ensure_ascii=False))
         else:
-            print(result_text(result))
+            # Word for word what `faktabot chat` says, questions a blank line apart.
+            print(("\n" if n else "") + reply(kb, question))
     return 0
 
 
@@ -337,23 +339,14 @@ def result_json(result: Result) -> dict:
     return {
         "question": result.question,
         "answer": answer,
+        # Why there is no answer: "declined" (nothing indexed answers it) or what is wrong
+        # with the question ("empty", "too_long", "no_words"); null when answered.
+        "reason": None if answer else result.problem or "declined",
         "alternatives": [
             {"sentence": h.fact.text, "article": _article_json(h.fact.article), "score": h.score}
             for h in result.alternatives
         ],
     }
-
-
-def result_text(result: Result) -> str:
-    if result.problem:
-        return f"(no answer: {result.problem})"
-    if result.answer is None:
-        lines = ["Det ved jeg ikke."]
-        lines += [f"  ~ {h.fact.text}" for h in result.alternatives]
-        return "\n".join(lines)
-    a = result.answer
-    source = a.fact.article.title + (f", {a.fact.article.date}" if a.fact.article.date else "")
-    return f"«{a.fact.text}»\n  — {source}"
 
 
 if __name__ == "__main__":
