@@ -119,8 +119,13 @@ def build_application(kb: Knowledge, config: Config) -> Application:
             MessageHandler(private & filters.Document.ALL, admin.add_document),
             MessageHandler(private & filters.COMMAND, handlers.unknown_command),
             MessageHandler(private & filters.TEXT, handlers.ask_private),
+            # A caption under a photo or video is a question too (a document's caption is
+            # the title of an admin's upload, handled above).
+            MessageHandler(private & filters.CAPTION, handlers.ask_private),
             MessageHandler(
-                groups & filters.TEXT & ~filters.COMMAND & handlers.AddressedToBot(),
+                groups
+                & (filters.TEXT & ~filters.COMMAND | filters.CAPTION)
+                & handlers.AddressedToBot(),
                 handlers.ask_group,
             ),
             MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),

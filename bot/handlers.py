@@ -81,7 +81,8 @@ class FloodGate:
 
 
 class AddressedToBot(filters.MessageFilter):
-    """Messages that @mention this bot or reply to one of its messages."""
+    """Messages that @mention this bot (in their text or a photo's caption) or reply to one
+    of its messages."""
 
     __slots__ = ()
 
@@ -92,7 +93,11 @@ class AddressedToBot(filters.MessageFilter):
             return True
         mention = f"@{bot.username}".lower()
         kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]
-        for entity, text in message.parse_entities(kinds).items():
+        if message.text:
+            found = message.parse_entities(kinds)
+        else:
+            found = message.parse_caption_entities(kinds)
+        for entity, text in found.items():
             if entity.user is not None and entity.user.id == bot.id:
                 return True
             if text.lower() == mention:
@@ -195,14 +200,19 @@ async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await answer(update, context, question)
 
 
+def _words_of(message: Message) -> str:
+    """A message's text, or the caption of its photo or video: people ask under a picture."""
+    return message.text or message.caption or ""
+
+
 async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer any text in a private chat as a question."""
-    await answer(update, context, update.effective_message.text or "")
+    """Answer any text (or caption) in a private chat as a question."""
+    await answer(update, context, _words_of(update.effective_message))
 
 
 async def ask_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Answer a group message that mentions the bot or replies to it."""
-    text = update.effective_message.text or ""
+    """Answer a group message (or caption) that mentions the bot or replies to it."""
+    text = _words_of(update.effective_message)
     await answer(update, context, _without_mention(text, context.bot.username))
 
 

@@ -756,7 +756,7 @@ class FakeBotApi:
         message = self.user_message(self.private_chat(user), text, user=user, **kw)
         return await self.push({"message": message})
 
-    async def send_group(self, text: str, *, user: dict | None = None, **kw: Any) -> dict:
+    async def send_group(self, text: str | None, *, user: dict | None = None, **kw: Any) -> dict:
         message = self.user_message(self.group_chat(), text, user=user, **kw)
         return await self.push({"message": message})
 

@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, parse_html, texts
+from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, message_entities, parse_html, texts
 from telegram_fixtures import (
     HOSTAGES,
     OFF_TOPIC,
@@ -525,3 +525,32 @@ def test_run_polls_answers_and_stops_on_ctrl_c(seeded_db: Path) -> None:
     assert "Pat Ryder" in next(text for method, text in calls if method == "sendMessage")
     assert "Running as @faktatestbot" in done.stderr  # logging was configured at DEBUG
     assert SECRET not in done.stderr
+
+
+# --- captions ---------------------------------------------------------------------------------
+
+
+def photo(caption: str | None) -> dict:
+    """A photo message's fields, with a caption (and its entities) when given."""
+    sizes = [{"file_id": "p1", "file_unique_id": "q1", "width": 90, "height": 60}]
+    extra: dict = {"photo": sizes}
+    if caption is not None:
+        extra.update(caption=caption, caption_entities=message_entities(caption))
+    return extra
+
+
+async def test_a_question_under_a_photo_is_answered_in_a_private_chat(bot: Harness) -> None:
+    reply = await bot.reply_to(await bot.api.send_private(None, extra=photo(PENTAGON)))
+    assert_answers(reply.text, bot.kb, PENTAGON)
+    bare = await bot.reply_to(await bot.api.send_private(None, extra=photo(None)))
+    assert bare.text == render.NOT_TEXT
+
+
+async def test_a_photo_caption_in_a_group_is_answered_only_when_it_mentions_the_bot(
+    bot: Harness,
+) -> None:
+    await bot.api.send_group(None, extra=photo(PENTAGON))  # not addressed: silence
+    addressed = await bot.api.send_group(None, extra=photo(f"@{BOT_USERNAME} {HOSTAGES}"))
+    reply = await bot.reply_to(addressed)
+    assert_answers(reply.text, bot.kb, HOSTAGES)
+    assert len(bot.api.sent()) == 1
