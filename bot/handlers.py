@@ -22,7 +22,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import ContextTypes, filters
 
 from bot import render
@@ -111,12 +111,25 @@ class AddressedToBot(filters.MessageFilter):
 async def send_html(
     message: Message, text: str, markup: InlineKeyboardMarkup | None = None
 ) -> Message:
-    """Reply to `message` with HTML; if Telegram cannot parse it, send it as plain text."""
+    """Reply to `message` with HTML; if Telegram cannot parse it, send it as plain text.
+
+    A group that became a supergroup while the question waited is answered in the
+    supergroup (Telegram names it in the error), without quoting the old chat's message.
+    """
     reply_to = ReplyParameters(message.message_id, allow_sending_without_reply=True)
     kwargs = {"reply_markup": markup, "reply_parameters": reply_to}
     try:
         return await message.reply_text(
             text, parse_mode=ParseMode.HTML, link_preview_options=NO_PREVIEW, **kwargs
+        )
+    except ChatMigrated as exc:
+        logger.info("A group became supergroup %s; answering there", exc.new_chat_id)
+        return await message.get_bot().send_message(
+            exc.new_chat_id,
+            text,
+            parse_mode=ParseMode.HTML,
+            link_preview_options=NO_PREVIEW,
+            reply_markup=markup,
         )
     except BadRequest as exc:
         if "can't parse entities" not in exc.message.lower():
@@ -264,8 +277,8 @@ async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> N
         chat.type if chat else None,
         exc_info=context.error,
     )
-    if chat is None or isinstance(context.error, Forbidden):
-        return
+    if chat is None or isinstance(context.error, Forbidden | ChatMigrated):
+        return  # nobody to tell, or the chat is gone: telling it would fail again
     message = update.effective_message
     if isinstance(message, Message):
         await send_html(message, render.ERROR)

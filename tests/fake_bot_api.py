@@ -242,6 +242,7 @@ class FakeBotApi:
         self.delivered_up_to = 0  # highest update_id handed out by getUpdates
         self.confirmed_up_to = 0  # updates below this offset are confirmed
         self.chats: dict[int, dict] = {}
+        self.migrated: dict[int, int] = {}  # old group id -> its supergroup id
         self.messages: dict[tuple[int, int], dict] = {}
         self._injections: list[_Injection] = []
         self._update_ids = itertools.count(1)
@@ -612,6 +613,13 @@ class FakeBotApi:
             chat = None
         if chat is None:
             raise bad("chat not found")
+        if chat["id"] in self.migrated:
+            # What Telegram answers for a group that became a supergroup.
+            raise ApiError(
+                400,
+                "Bad Request: group chat was upgraded to a supergroup chat",
+                {"migrate_to_chat_id": self.migrated[chat["id"]]},
+            )
         return chat
 
     @staticmethod
@@ -718,6 +726,12 @@ class FakeBotApi:
         chat = {"id": user["id"], "type": "private", "first_name": user["first_name"]}
         self.chats[chat["id"]] = chat
         return chat
+
+    def migrate(self, old: dict, new_id: int) -> dict:
+        """A basic group upgraded to a supergroup: the old id answers with the new one."""
+        new = self.group_chat(new_id, old.get("title", "Nyhedsklubben"))
+        self.migrated[old["id"]] = new_id
+        return new
 
     def group_chat(self, chat_id: int = -1001234567890, title: str = "Nyhedsklubben") -> dict:
         chat = {"id": chat_id, "type": "supergroup", "title": title}

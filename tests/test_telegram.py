@@ -554,3 +554,19 @@ async def test_a_photo_caption_in_a_group_is_answered_only_when_it_mentions_the_
     reply = await bot.reply_to(addressed)
     assert_answers(reply.text, bot.kb, HOSTAGES)
     assert len(bot.api.sent()) == 1
+
+
+async def test_a_group_upgraded_to_a_supergroup_meanwhile_is_answered_there(
+    bot: Harness, caplog
+) -> None:
+    old = {"id": -4242, "type": "group", "title": "Klubben"}
+    bot.api.chats[old["id"]] = old
+    question = bot.api.user_message(old, f"/spoerg {PENTAGON}")
+    new = bot.api.migrate(old, -1009876543210)  # before the bot gets to answer
+    await bot.api.push({"message": question})
+    reply = await bot.api.wait_sent(chat_id=new["id"])
+    assert_answers(reply.text, bot.kb, PENTAGON)
+    await bot.ask_private(PENTAGON)  # a later update: every log of the first is written
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    [failed] = bot.api.calls_to("sendMessage", ok=False)  # the old chat, tried once
+    assert failed.error.endswith("upgraded to a supergroup chat")
