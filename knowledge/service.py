@@ -114,13 +114,9 @@ class Knowledge:
         logger.info("Reloaded synonyms from %s", ", ".join(map(str, self.synonym_files)))
         return True
 
-    @property
-    def decision(self) -> Decision:
-        """The lexical decision (`decision_for` tells which one a question gets)."""
-        return Decision.of(self.params.decision)
-
     def decision_for(self, ranked: list[Candidate]) -> Decision:
-        """The semantic decision where the best candidate was ranked with vectors."""
+        """The lexical decision, or the semantic one where the best candidate was ranked
+        with vectors."""
         return Decision.of(self._decision_params(ranked))
 
     def _decision_params(self, ranked: list[Candidate]) -> DecisionParams:

@@ -43,12 +43,12 @@ class Vectors:
 
     def _claim(self) -> None:
         db = self.store.db
-        row = db.execute("SELECT value FROM meta WHERE key = 'vector_model'").fetchone()
-        if row and row[0] == self.model:
+        before = _model_of(self.store)
+        if before == self.model:
             return
         with db.atomic():
-            if row:
-                logger.info("Vectors of %s are made anew for %s", row[0], self.model)
+            if before is not None:
+                logger.info("Vectors of %s are made anew for %s", before, self.model)
             db.execute("DELETE FROM vectors")
             db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('vector_model', ?)", [self.model]
@@ -86,9 +86,7 @@ class Vectors:
         return [(fid, passage(title, text)) for fid, title, text in rows]
 
     def counts(self) -> VectorCounts:
-        have = self.store.db.execute("SELECT count(*) FROM vectors").fetchone()[0]
-        facts = self.store.db.execute("SELECT count(*) FROM facts").fetchone()[0]
-        return VectorCounts(have, max(facts - have, 0), self.model)
+        return stored_counts(self.store)
 
     def clear(self) -> None:
         with self.store.db.atomic():
@@ -96,11 +94,17 @@ class Vectors:
 
 
 def stored_counts(store: Store) -> VectorCounts:
-    """Vector counts without an embedder (for /healthz when semantic matching is off)."""
-    row = store.db.execute("SELECT value FROM meta WHERE key = 'vector_model'").fetchone()
+    """How many facts have a vector and how many lack one, and whose vectors they are
+    (readable without an embedder: /healthz shows it when semantic matching is off)."""
     have = store.db.execute("SELECT count(*) FROM vectors").fetchone()[0]
     facts = store.db.execute("SELECT count(*) FROM facts").fetchone()[0]
-    return VectorCounts(have, max(facts - have, 0), row[0] if row else None)
+    return VectorCounts(have, max(facts - have, 0), _model_of(store))
+
+
+def _model_of(store: Store) -> str | None:
+    """The model that made the stored vectors (meta's `vector_model`)."""
+    row = store.db.execute("SELECT value FROM meta WHERE key = 'vector_model'").fetchone()
+    return row[0] if row else None
 
 
 def fill(
