@@ -63,9 +63,45 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class Intent:
+    """What a message that is no question asks for (`knowledge.smalltalk`)."""
+
+    kind: str  # "small_talk", "out_of_scope" or "conversation"
+    name: str  # "greeting", "time", "more", …
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """What a conversation keeps of its last answered question (`knowledge.dialogue`)."""
+
+    question: str  # the question as looked up (a follow-up's, rewritten)
+    words: tuple[str, ...]  # its content words, as typed
+    names: tuple[str, ...]  # who or what the answer is about, the likeliest first
+    article_id: int
+    fact_id: int
+
+    @property
+    def subject(self) -> str:
+        """What the turn was about, in a few words: its main name, else its words."""
+        return self.names[0] if self.names else " ".join(self.words)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """An answer's sentence among its neighbours: its paragraph, in order."""
+
+    facts: tuple[Fact, ...]
+    focus: int  # the id of the answer's sentence
+
+
+@dataclass(frozen=True, slots=True)
 class Result:
     question: str
     answer: Answer | None
     alternatives: tuple[Hit, ...] = ()
     explanation: Explanation = field(default_factory=Explanation)
     problem: str | None = None  # "empty", "too_long" or "no_words" when the question was unusable
+    intent: Intent | None = None  # small talk, out of scope, or "more": no article searched
+    turn: Turn | None = None  # what a follow-up may lean on (answered questions only)
+    about: str | None = None  # what the previous turn lent a follow-up ("Yoav Gallant")
+    passage: Passage | None = None  # for "mere": the last answer among its neighbours

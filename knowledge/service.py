@@ -10,17 +10,30 @@ import logging
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from .decide import Decision, decision_features, holds, question_facts
+from .dialogue import follow_up, turn_of
 from .embed import Embedder, cosines
 from .index import IndexView
 from .lexicon import is_known
 from .match import Candidate, fuse, rank, word_idf
-from .model import Answer, Article, ArticleInput, Explanation, Fact, Hit, Result
+from .model import (
+    Answer,
+    Article,
+    ArticleInput,
+    Explanation,
+    Fact,
+    Hit,
+    Passage,
+    Result,
+    Turn,
+)
 from .normalize import clean_question, fold
 from .params import DecisionParams, Params
 from .query import Query, analyse
+from .smalltalk import MORE, phrasebook
 from .spans import find_span
 from .store import IngestResult, Store
 from .synonyms import Synonyms
@@ -161,14 +174,35 @@ class Knowledge:
         found = cosines(query, [stored[c.fact_id] for c in head])
         return fuse(ranked, found.tolist(), weight=semantic.cosine)
 
-    def ask(self, question: str, *, alternatives: int = 3) -> Result:
-        """The sentence that answers the question, or none with the closest facts."""
+    def ask(
+        self,
+        question: str,
+        *,
+        alternatives: int = 3,
+        within: int | None = None,
+        exclude: int | None = None,
+    ) -> Result:
+        """The sentence that answers the question, or none with the closest facts.
+
+        With `within` (an article id), only that article's sentences are candidates: a
+        follow-up is looked up where the previous answer stood first. A sentence
+        `exclude`d is never the answer ("hvad ellers?").
+        """
         problem = _problem(question)
         if problem:
             return Result(question, None, problem=problem)
         query, ranked = self.analyse(question)
         if not query.words:
             return Result(question, None, problem="no_words")
+        if exclude is not None:
+            ranked = [c for c in ranked if c.fact_id != exclude]
+        if within is not None:
+            ranked = [c for c in ranked if c.article_id == within]
+        return self._result(question, query, ranked, alternatives)
+
+    def _result(
+        self, question: str, query: Query, ranked: list[Candidate], alternatives: int
+    ) -> Result:
         distinct = _distinct(ranked)
         features = self.decide_on(query, distinct)
         decision = self.decision_for(distinct)
@@ -188,9 +222,53 @@ class Knowledge:
             return Result(question, None, tuple(hits[:alternatives]), explanation)
         top = hits[0]
         named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
-        span = None if _about_someone(query) else find_span(top.fact.text, query.kind, avoid=named)
+        someone = _about_someone(query)
+        span = None if someone else find_span(top.fact.text, query.kind, avoid=named)
         answer = Answer(top.fact, round(confidence, 4), span)
-        return Result(question, answer, tuple(hits[1 : alternatives + 1]), explanation)
+        turn = turn_of(query, answer, about_someone=someone)
+        return Result(question, answer, tuple(hits[1 : alternatives + 1]), explanation, turn=turn)
+
+    def converse(self, message: str, previous: Turn | None = None) -> Result:
+        """The reply to a chat message: small talk, "mere", a follow-up or a question.
+
+        `previous` is the conversation's last answered turn (None when there is none or it
+        has expired). A question that stands on its own is answered as `ask` answers it.
+        """
+        problem = _problem(message)
+        if problem:
+            return Result(message, None, problem=problem)
+        intent = phrasebook().intent(message)
+        if intent is not None:
+            passage = None
+            if intent.name == MORE and previous is not None:
+                passage = self.passage(previous.fact_id)
+            return Result(message, None, intent=intent, passage=passage)
+        lean = follow_up(message, previous) if previous is not None else None
+        if lean is None:
+            return self.ask(message)
+        assert previous is not None
+        if not lean.sure:
+            alone = self.ask(message)
+            if alone.answer is not None:
+                return alone
+        # Where the previous answer stood: its own words, then with the context's; then
+        # everywhere, with the context's words.
+        tries = [(lean.question, previous.article_id), (lean.question, None)]
+        if lean.own:
+            tries.insert(0, (lean.own, previous.article_id))
+        for question, within in tries:
+            result = self.ask(question, within=within, exclude=lean.exclude)
+            if result.answer is not None:
+                break
+        if result.problem is not None:
+            return self.ask(message)
+        return replace(result, question=message, about=lean.about)
+
+    def passage(self, fact_id: int) -> Passage | None:
+        """A sentence among its neighbours (its paragraph, or the sentences either side
+        when it stands alone), or None when it is gone."""
+        facts = self.store.neighbours(fact_id)
+        return Passage(tuple(facts), fact_id) if facts else None
 
     def decide_on(self, query: Query, distinct: list[Candidate]) -> dict[str, float]:
         """The decision's features for the best of these candidates (one per text)."""

@@ -108,7 +108,8 @@ def _is_month_date(text: str) -> bool:
     return month in _time_words()
 
 
-def _names(sentence: str) -> list[Span]:
+def names(sentence: str) -> list[Span]:
+    """The names in a sentence: people (longest first), then countries and places."""
     spans, first = [], []
     for m in _NAME.finditer(sentence):
         start, end = m.span()
@@ -122,12 +123,12 @@ def _names(sentence: str) -> list[Span]:
         spans.append((start, end))
     # Names of several words ("Lloyd Austin") before single ones, and a country or
     # place ("USA", "Gaza") only when no one is named.
-    people = [s for s in spans if not _is_country(sentence[s[0] : s[1]])]
-    places = [s for s in spans if _is_country(sentence[s[0] : s[1]])]
+    people = [s for s in spans if not is_country(sentence[s[0] : s[1]])]
+    places = [s for s in spans if is_country(sentence[s[0] : s[1]])]
     return sorted(people, key=lambda s: (-sentence[s[0] : s[1]].count(" "), s[0])) + first + places
 
 
-def _is_country(text: str) -> bool:
+def is_country(text: str) -> bool:
     """A name that points to a country (its name, capital or institutions)."""
     countries = nationalities()
     words = tokens(text)
@@ -156,7 +157,7 @@ def _outermost(spans: list[Span]) -> list[Span]:
 _FINDERS = {
     "number": _numbers,
     "time": _times,
-    "person": _names,
+    "person": names,
     "place": _places,
     "reason": _reasons,
 }

@@ -632,6 +632,34 @@ class Store:
             for fid, position, text, aid, title, date, url in rows
         }
 
+    def neighbours(self, fact_id: int) -> list[Fact]:
+        """The sentences of a fact's paragraph in order, or, when it is the paragraph's only
+        sentence, it with the sentences either side (empty when the fact is gone)."""
+        row = self.db.execute(
+            "SELECT article_id, position, paragraph FROM facts WHERE id = ?", [fact_id]
+        ).fetchone()
+        if row is None:
+            return []
+        article_id, position, paragraph = row
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT id FROM facts WHERE article_id = ? AND paragraph = ? ORDER BY position",
+                [article_id, paragraph],
+            )
+        ]
+        if len(ids) < 2:
+            ids = [
+                r[0]
+                for r in self.db.execute(
+                    "SELECT id FROM facts WHERE article_id = ? AND position BETWEEN ? AND ?"
+                    " ORDER BY position",
+                    [article_id, position - 1, position + 1],
+                )
+            ]
+        found = self.facts(ids)
+        return [found[i] for i in ids if i in found]
+
     def counts(self) -> dict[str, int]:
         one = self.db.execute
         return {
