@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot import admin, asking, curator, embedding, handlers, health, render
 from bot.config import Config
 from bot.logs import configure_logging
+from knowledge.dialogue import Memory
 from knowledge.feedback import Feedback
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ def build_application(kb: Knowledge, config: Config) -> Application:
     feedback.purge()  # retention applies at start-up, then daily as questions come in
     application.bot_data[handlers.FEEDBACK] = feedback
     application.bot_data[handlers.RECENT] = curator.Recent()
+    application.bot_data[handlers.CONVERSATIONS] = Memory(config.follow_up_seconds)
 
     new = filters.UpdateType.MESSAGE  # edited messages are not asked again
     private = filters.ChatType.PRIVATE & new
@@ -130,6 +132,7 @@ def build_application(kb: Knowledge, config: Config) -> Application:
             ),
             MessageHandler(private & ~filters.TEXT & ~filters.StatusUpdate.ALL, handlers.not_text),
             CallbackQueryHandler(handlers.show_fact, pattern=r"^f:\d{1,18}$"),
+            CallbackQueryHandler(handlers.show_more, pattern=r"^m:\d{1,18}$"),
             CallbackQueryHandler(curator.vote, pattern=r"^v:[+-]:\d{1,18}$"),
             InlineQueryHandler(handlers.inline_query),
         ]

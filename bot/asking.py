@@ -46,7 +46,7 @@ from bot.logs import configure_logging
 from knowledge import Knowledge, Store
 from knowledge.embed import Embedder
 from knowledge.errors import FaktabotError
-from knowledge.model import Hit, Result
+from knowledge.model import Hit, Result, Turn
 from knowledge.params import Params
 from knowledge.synonyms import Synonyms
 
@@ -115,7 +115,7 @@ def database_file(store: Store) -> str | None:
 
 # --- in a worker process ---------------------------------------------------------------------
 
-ASK, SEARCH = "ask", "search"
+ASK, CONVERSE, SEARCH = "ask", "converse", "search"
 
 
 def _serve(conn: Connection, recipe: Recipe, log_level: int, log_format: str) -> None:
@@ -143,11 +143,11 @@ def _serve(conn: Connection, recipe: Recipe, log_level: int, log_format: str) ->
             return
         if request is None:
             return
-        kind, question, limit = request
+        kind, question, extra = request
         try:
             started = time.perf_counter()
             kb.refresh()
-            value = kb.ask(question) if kind == ASK else kb.search(question, limit=limit)
+            value = _lookup(kb, kind, question, extra)
             reply: tuple = ("ok", (value, time.perf_counter() - started))
         except Exception as exc:
             reply = _failure(exc)
@@ -157,6 +157,15 @@ def _serve(conn: Connection, recipe: Recipe, log_level: int, log_format: str) ->
             return  # the bot is gone
         except Exception as exc:  # the reply would not pickle
             conn.send(_failure(exc))
+
+
+def _lookup(kb: Knowledge, kind: str, question: str, extra: Any) -> Any:
+    """One request: `extra` is the previous turn (CONVERSE) or the limit (SEARCH)."""
+    if kind == CONVERSE:
+        return kb.converse(question, extra)
+    if kind == SEARCH:
+        return kb.search(question, limit=extra)
+    return kb.ask(question)
 
 
 def _failure(exc: Exception) -> tuple[str, Exception, str]:
@@ -259,22 +268,24 @@ class Asker:
 
     async def ask(self, question: str) -> tuple[Result, float]:
         """The knowledge's answer to `question` and the seconds the lookup took."""
-        if self.workers == 0:
-            started = time.perf_counter()
-            self.kb.refresh()
-            result = self.kb.ask(question)
-            return result, time.perf_counter() - started
-        return await self._request(ASK, question, 0)
+        return await self._request(ASK, question, None)
+
+    async def converse(self, message: str, previous: Turn | None) -> tuple[Result, float]:
+        """The reply to a chat message (Knowledge.converse) and the seconds it took."""
+        return await self._request(CONVERSE, message, previous)
 
     async def search(self, question: str, limit: int) -> list[Hit]:
         """The best-matching facts, as Knowledge.search."""
-        if self.workers == 0:
-            self.kb.refresh()
-            return self.kb.search(question, limit=limit)
         hits, _ = await self._request(SEARCH, question, limit)
         return hits
 
-    async def _request(self, kind: str, question: str, limit: int) -> Any:
+    async def _request(self, kind: str, question: str, extra: Any) -> tuple[Any, float]:
+        """The value of one request and the seconds it took, from a worker (or here)."""
+        if self.workers == 0:
+            started = time.perf_counter()
+            self.kb.refresh()
+            value = _lookup(self.kb, kind, question, extra)
+            return value, time.perf_counter() - started
         if len(self._running) < self.workers:
             await self.start()  # the first request, or a worker died
         async with self._slots:
@@ -283,7 +294,7 @@ class Asker:
             worker = min(self._running, key=lambda w: len(w.waiting))
             future = asyncio.get_running_loop().create_future()
             try:
-                worker.conn.send((kind, question, limit))
+                worker.conn.send((kind, question, extra))
             except OSError:
                 self._lost(worker)
                 raise WorkerError("a worker process ended") from None

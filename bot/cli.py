@@ -174,15 +174,17 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.console import reply
+    from knowledge.dialogue import Memory
 
     kb = open_knowledge(args)
     questions = [args.question] if args.question is not None else _stdin_lines()
+    memory = Memory()  # lines from stdin are one conversation, as in `faktabot chat`
     for n, question in enumerate(questions):
         if args.json:
             print(json.dumps(result_json(kb.ask(question)), ensure_ascii=False))
         else:
             # Word for word what `faktabot chat` says, questions a blank line apart.
-            print(("\n" if n else "") + reply(kb, question))
+            print(("\n" if n else "") + reply(kb, question, memory))
     return 0
 
 

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from knowledge.dialogue import FOLLOW_UP_SECONDS
 from knowledge.embed import MODES as SEMANTIC_MODES
 from knowledge.errors import FaktabotError
 
@@ -27,6 +28,7 @@ DEFAULT_WORKERS = min(4, os.cpu_count() or 1)
 MAX_WORKERS = 64
 MAX_UPLOAD_LIMIT = 20 * 1024 * 1024  # bots cannot download bigger files from Telegram
 # Telegram's rule for setWebhook's secret_token.
+DEFAULT_FOLLOW_UP_SECONDS = int(FOLLOW_UP_SECONDS)  # 0 turns follow-ups off
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -58,6 +60,8 @@ class Config:
     workers: int = DEFAULT_WORKERS
     # Matching by meaning: "auto" is on when the semantic extra is installed.
     semantic: str = "auto"
+    # How long a conversation remembers its last answer for follow-up questions.
+    follow_up_seconds: int = DEFAULT_FOLLOW_UP_SECONDS
 
     @property
     def has_token(self) -> bool:
@@ -110,6 +114,9 @@ class Config:
                 env, "FAKTABOT_MAX_UPLOAD", DEFAULT_MAX_UPLOAD, low=1, high=MAX_UPLOAD_LIMIT
             ),
             workers=_number(env, "FAKTABOT_WORKERS", DEFAULT_WORKERS, low=0, high=MAX_WORKERS),
+            follow_up_seconds=_number(
+                env, "FAKTABOT_FOLLOW_UP_SECONDS", DEFAULT_FOLLOW_UP_SECONDS, low=0, high=86_400
+            ),
             semantic=semantic_mode(env),
         )
 

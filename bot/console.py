@@ -9,6 +9,7 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from bot import render
+from knowledge.dialogue import Memory
 
 if TYPE_CHECKING:
     from knowledge import Knowledge
@@ -21,23 +22,40 @@ WELCOME = (
 )
 
 
-def reply(kb: Knowledge, question: str) -> str:
-    """The plain-text reply to one line of input."""
+TALK = "console"  # the one conversation of a terminal
+
+
+def reply(kb: Knowledge, question: str, memory: Memory | None = None) -> str:
+    """The plain-text reply to one line of input; with a memory, follow-ups lean on the
+    previous answer as they do on Telegram."""
     problem = render.question_problem(question)
     if problem is not None:
         return render.to_plain(problem)
     kb.refresh()
-    return render.plain_answer(kb.ask(question))
+    previous = memory.recall(TALK) if memory is not None else None
+    result = kb.converse(question, previous)
+    if memory is not None and result.turn is not None:
+        memory.remember(TALK, result.turn)
+    return render.plain_answer(result)
 
 
-def chat(kb: Knowledge, infile: TextIO | None = None, outfile: TextIO | None = None) -> int:
-    """Answer one question per line until end of input; prompt only on a terminal."""
+def chat(
+    kb: Knowledge,
+    infile: TextIO | None = None,
+    outfile: TextIO | None = None,
+    *,
+    memory: Memory | None = None,
+) -> int:
+    """Answer one question per line until end of input; prompt only on a terminal.
+
+    The lines are one conversation: "og hvornår?" leans on the answer before it."""
     # Looked up at call time, so a redirected sys.stdin/sys.stdout is honoured.
     infile = infile if infile is not None else sys.stdin
     outfile = outfile if outfile is not None else sys.stdout
     interactive = infile.isatty()
     if interactive:
         print(WELCOME, file=outfile)
+    memory = memory if memory is not None else Memory()
     answered = 0
     try:
         while True:
@@ -49,7 +67,7 @@ def chat(kb: Knowledge, infile: TextIO | None = None, outfile: TextIO | None = N
             if not line.strip() and not interactive:
                 continue
             separator = "\n" if answered and not interactive else ""
-            print(separator + reply(kb, line.strip()), file=outfile, flush=True)
+            print(separator + reply(kb, line.strip(), memory), file=outfile, flush=True)
             answered += 1
     except KeyboardInterrupt:
         pass

@@ -83,8 +83,9 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     outcome = context.bot_data[handlers.FEEDBACK].vote(asked_id, user.id if user else None, up)
     await query.answer(VOTE_SAVED[outcome] if outcome else VOTE_GONE)
     logger.info("Vote on an answer: %s (%s)", "up" if up else "down", outcome or "unknown")
-    markup = render.voted_markup(asked_id, up)
     message = query.message
+    more = render.more_button_fact(message.reply_markup) if isinstance(message, Message) else None
+    markup = render.voted_markup(asked_id, up, more=more)
     # Telegram refuses an edit that changes nothing (another user in a group voted the same);
     # the message we got may already be stale when taps come quickly, hence the except.
     if outcome and isinstance(message, Message) and message.reply_markup != markup:

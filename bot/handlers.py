@@ -1,8 +1,9 @@
 """Thin Telegram handlers: each turns one update into a knowledge call and one reply.
 
 State lives in ``context.bot_data``: the Knowledge under KB, the Config under CONFIG, the
-per-user FloodGate under FLOOD, the bot's username under USERNAME (set in post_init) and the
-counters (bot.health.Metrics) under METRICS.
+per-user FloodGate under FLOOD, the bot's username under USERNAME (set in post_init), the
+counters (bot.health.Metrics) under METRICS and each conversation's last answer
+(knowledge.dialogue.Memory) under CONVERSATIONS.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import ContextTypes, filters
 
 from bot import render
+from knowledge.model import Turn
 
 logger = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ RECENT = "recent"  # bot.curator.Recent: the latest answers, for /hvorfor
 METRICS = "metrics"
 ASKER = "asker"  # bot.asking.Asker: looks questions up in worker processes
 UPKEEP = "upkeep"  # bot.embedding.VectorUpkeep: embeds new facts when semantic matching is on
+CONVERSATIONS = "conversations"  # knowledge.dialogue.Memory: the last answer of each talk
 
 INLINE_CACHE_SECONDS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -167,12 +170,22 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     if problem is not None:
         await send_html(message, problem)
         return
-    result, seconds = await context.bot_data[ASKER].ask(question)
+    talk = conversation(message)
+    memory = context.bot_data[CONVERSATIONS]
+    previous = _replied_turn(message, context) or memory.recall(talk)
+    result, seconds = await context.bot_data[ASKER].converse(question, previous)
+    if result.turn is not None:
+        memory.remember(talk, result.turn)
+    if result.intent is not None:
+        logger.info("%s in %s chat: %s", result.intent.kind, message.chat.type, result.intent.name)
+        await send_html(message, render.reply_html(result))
+        return
     context.bot_data[METRICS].observe(result, seconds)
     logger.info(
-        "Question in %s chat: %s",
+        "Question in %s chat: %s%s",
         message.chat.type,
         "answered" if result.answer else f"declined, {len(result.alternatives)} alternatives",
+        " (a follow-up)" if result.about else "",
     )
     asked_id = None
     if result.problem is None:
@@ -183,6 +196,23 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     markup = render.reply_markup(result, asked_id)
     sent = await send_html(message, render.reply_html(result), markup)
     context.bot_data[RECENT].remember(sent.chat_id, sent.message_id, result)
+
+
+def conversation(message: Message) -> int | tuple[int, int]:
+    """Whose talk a message continues: a private chat's, or one user's in a group."""
+    user = message.from_user
+    if message.chat.type == message.chat.PRIVATE or user is None:
+        return message.chat_id
+    return (message.chat_id, user.id)
+
+
+def _replied_turn(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
+    """In a reply to one of the bot's answers, that answer is what the question leans on."""
+    replied = message.reply_to_message
+    if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
+        return None
+    result = context.bot_data[RECENT].get(message.chat_id, replied.message_id)
+    return result.turn if result is not None else None
 
 
 # --- handlers --------------------------------------------------------------------------------
@@ -249,6 +279,21 @@ async def show_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     elif fact is not None:  # the button's message is too old to reply to
         await context.bot.send_message(
             update.effective_chat.id, render.fact_html(fact), parse_mode=ParseMode.HTML
+        )
+
+
+async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Show an answer's sentence among its neighbours ("Mere" under an answer)."""
+    query = update.callback_query
+    passage = context.bot_data[KB].passage(render.parse_fact_button(query.data))
+    await query.answer(None if passage else render.FACT_GONE)
+    if passage is None:
+        return
+    if isinstance(query.message, Message):
+        await send_html(query.message, render.passage_html(passage))
+    else:  # the button's message is too old to reply to
+        await context.bot.send_message(
+            update.effective_chat.id, render.passage_html(passage), parse_mode=ParseMode.HTML
         )
 
 

@@ -19,7 +19,7 @@ from telegram import (
     LinkPreviewOptions,
 )
 
-from knowledge.model import Article, Fact, Hit, Result
+from knowledge.model import Article, Fact, Hit, Passage, Result
 from knowledge.service import MAX_QUESTION
 
 MAX_MESSAGE = 4096  # Telegram's limit on a message's text after entity parsing
@@ -57,6 +57,40 @@ FLOOD_NOTICE = "Hov, det går stærkt! Vent et øjeblik, så svarer jeg igen �
 ERROR = "Noget gik galt – prøv igen om lidt."
 FACT_GONE = "Den sætning findes ikke længere."
 NO_ARTICLES = "Jeg kender ingen artikler endnu."
+MORE_BUTTON = "Mere"
+NOTHING_BEFORE = (
+    "Jeg har ikke svaret på noget endnu i denne samtale 🙂 "
+    "Stil et spørgsmål, så kan du bagefter bede om mere."
+)
+
+# Replies to small talk, by intent (`knowledge/data/smalltalk.txt`); each points back to
+# what the bot does. Out-of-scope requests get OUT_OF_SCOPE after their own first line.
+SMALL_TALK = {
+    "greeting": "Hej! 👋 Stil mig et spørgsmål om nyhederne, så svarer jeg med den præcise "
+    f"sætning fra en artikel. Fx: <i>{EXAMPLES[0]}</i>",
+    "thanks": "Selv tak! Spørg bare igen, hvis der er mere, du vil vide 🙂",
+    "goodbye": "Farvel og tak for snakken 👋 Du er velkommen tilbage, når du vil vide mere.",
+    "about": "Jeg er <b>faktabot</b>: jeg svarer på spørgsmål om nyhedsartikler med den "
+    "sætning, der står ordret i artiklen, og viser kilden. Skriv /help for at se hvordan, "
+    "og /kilder for at se artiklerne.",
+    "praise": "Tak, det er jeg glad for at høre 😊",
+    "complaint": "Øv, det er jeg ked af. Prøv at stille spørgsmålet med andre ord – eller "
+    "svar på mit svar med /hvorfor for at se, hvordan jeg læste det. 👎 under et svar "
+    "hjælper også med at gøre mig bedre.",
+}
+OUT_OF_SCOPE_FIRST = {
+    "time": "Jeg kan ikke se, hvad klokken er.",
+    "date": "Jeg holder ikke øje med kalenderen.",
+    "weather": "Jeg kender ikke vejret.",
+    "arithmetic": "Jeg regner ikke.",
+    "joke": "Vittigheder er ikke min stærke side.",
+    "opinion": "Jeg har ingen holdninger og giver ikke råd.",
+    "write": "Jeg skriver og oversætter ikke tekster.",
+}
+OUT_OF_SCOPE = (
+    "Jeg svarer kun med sætninger fra de nyhedsartikler, jeg kender, og finder aldrig selv "
+    "på noget. Spørg mig om noget, der står i dem – /kilder viser hvilke."
+)
 
 _MONTHS = (
     "januar",
@@ -308,6 +342,8 @@ def answer_html(result: Result) -> str:
         return no_answer_html(result)
     answer = result.answer
     rest = source_html(answer.fact.article)
+    if result.about:
+        rest = f"<i>(om {esc(shorten(result.about, 60))})</i>\n{rest}"
     corrected = [(a, b) for a, b in result.explanation.corrected if a and b and a != b][:3]
     if corrected:
         words = ", ".join(f"«{esc(a)}» som «{esc(b)}»" for a, b in corrected)
@@ -345,12 +381,37 @@ def no_answer_html(result: Result, *, with_buttons: bool = True) -> str:
 
 
 def reply_html(result: Result, *, with_buttons: bool = True) -> str:
-    """The message for a question's result, answered or not."""
+    """The message for a chat message's result: an answer or not, small talk, or "mere"."""
     if result.problem is not None:
         return _PROBLEMS.get(result.problem) or question_problem("") or ""
+    if result.intent is not None:
+        return intent_html(result)
     if result.answer is not None:
         return answer_html(result)
     return no_answer_html(result, with_buttons=with_buttons)
+
+
+def intent_html(result: Result) -> str:
+    """The reply to small talk, to an out-of-scope request, or to "mere"."""
+    intent = result.intent
+    assert intent is not None
+    if intent.kind == "conversation":
+        return passage_html(result.passage) if result.passage else NOTHING_BEFORE
+    if intent.kind == "out_of_scope":
+        first = OUT_OF_SCOPE_FIRST.get(intent.name, "Det kan jeg ikke hjælpe med.")
+        return f"{first} {OUT_OF_SCOPE}"
+    return SMALL_TALK.get(intent.name, SMALL_TALK["about"])
+
+
+def passage_html(passage: Passage) -> str:
+    """An answer's sentence among its neighbours, quoted in order, the answer in bold."""
+    source = source_html(passage.facts[0].article)
+    budget = MAX_MESSAGE - visible_len(source) - 2
+    parts = []
+    for fact in passage.facts:
+        text = shorten(fact.text, max(budget // len(passage.facts), 40))
+        parts.append(f"<b>{esc(text)}</b>" if fact.id == passage.focus else esc(text))
+    return truncate_html(f"<blockquote>{' '.join(parts)}</blockquote>\n{source}")
 
 
 def keyboard_rows(
@@ -369,41 +430,59 @@ def keyboard_rows(
 
 
 def reply_markup(result: Result, asked_id: int | None = None) -> InlineKeyboardMarkup | None:
-    """Buttons for the closest facts when there is no answer; 👍/👎 under a logged answer."""
+    """Buttons for the closest facts when there is no answer; under an answer 👍/👎 (when
+    it was logged) and "Mere"."""
     if result.answer is not None:
-        return vote_markup(asked_id) if asked_id is not None else None
+        return vote_markup(asked_id, more=result.answer.fact.id)
+    if result.intent is not None:
+        return None
     rows = keyboard_rows(result.alternatives)
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def vote_markup(asked_id: int) -> InlineKeyboardMarkup:
-    """👍 and 👎 under an answer; callback data "v:+:<asked id>" / "v:-:<asked id>"."""
-    return InlineKeyboardMarkup(
-        [
+def vote_markup(asked_id: int | None, *, more: int | None = None) -> InlineKeyboardMarkup:
+    """👍 and 👎 ("v:+:<asked id>", "v:-:<asked id>"), and below them "Mere" ("m:<fact id>")."""
+    rows = []
+    if asked_id is not None:
+        rows.append(
             [
                 InlineKeyboardButton("👍", callback_data=f"v:+:{asked_id}"),
                 InlineKeyboardButton("👎", callback_data=f"v:-:{asked_id}"),
             ]
-        ]
-    )
+        )
+    if more is not None:
+        rows.append([InlineKeyboardButton(MORE_BUTTON, callback_data=f"m:{more}")])
+    return InlineKeyboardMarkup(rows)
 
 
-def voted_markup(asked_id: int, up: bool) -> InlineKeyboardMarkup:
-    """After a vote: thanks on the chosen button, and the other one to change one's mind."""
+def voted_markup(asked_id: int, up: bool, *, more: int | None = None) -> InlineKeyboardMarkup:
+    """After a vote: thanks on the chosen button, the other one to change one's mind, and
+    "Mere" still below."""
     mine, other = ("+", "-") if up else ("-", "+")
     thumb = {"+": "👍", "-": "👎"}
-    return InlineKeyboardMarkup(
+    rows = [
         [
-            [
-                InlineKeyboardButton(
-                    f"Tak for din feedback {thumb[mine]}", callback_data=f"v:{mine}:{asked_id}"
-                ),
-                InlineKeyboardButton(
-                    f"Skift til {thumb[other]}", callback_data=f"v:{other}:{asked_id}"
-                ),
-            ]
+            InlineKeyboardButton(
+                f"Tak for din feedback {thumb[mine]}", callback_data=f"v:{mine}:{asked_id}"
+            ),
+            InlineKeyboardButton(
+                f"Skift til {thumb[other]}", callback_data=f"v:{other}:{asked_id}"
+            ),
         ]
-    )
+    ]
+    if more is not None:
+        rows.append([InlineKeyboardButton(MORE_BUTTON, callback_data=f"m:{more}")])
+    return InlineKeyboardMarkup(rows)
+
+
+def more_button_fact(markup: InlineKeyboardMarkup | None) -> int | None:
+    """The fact id behind a message's "Mere" button, if it has one."""
+    buttons = [b for row in markup.inline_keyboard for b in row] if markup else []
+    for button in buttons:
+        data = button.callback_data if isinstance(button.callback_data, str) else ""
+        if data.startswith("m:"):
+            return parse_fact_button(data)
+    return None
 
 
 def parse_vote_button(data: str | None) -> tuple[bool, int] | None:
@@ -413,8 +492,8 @@ def parse_vote_button(data: str | None) -> tuple[bool, int] | None:
 
 
 def parse_fact_button(data: str | None) -> int | None:
-    """The fact id in a button's callback data, or None."""
-    match = re.fullmatch(r"f:(\d{1,18})", data or "")
+    """The fact id in a fact or "Mere" button's callback data, or None."""
+    match = re.fullmatch(r"[fm]:(\d{1,18})", data or "")
     return int(match.group(1)) if match else None
 
 

@@ -195,7 +195,11 @@ def test_logging_does_not_rebuild_the_index_statistics_but_ingesting_does(kb: Kn
 
 
 def _buttons(markup: dict) -> list[tuple[str, str]]:
-    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+    """The vote buttons (an answer also has "Mere", below them)."""
+    rows = markup["inline_keyboard"]
+    return [
+        (b["text"], b["callback_data"]) for row in rows for b in row if b["callback_data"][0] == "v"
+    ]
 
 
 async def test_votes_on_telegram_are_stored_changed_and_the_keyboard_edited(

@@ -79,8 +79,8 @@ async def test_private_question_is_answered_with_the_quoted_sentence(bot: Harnes
     assert reply.params["parse_mode"] == "HTML"
     assert reply.params["reply_parameters"]["allow_sending_without_reply"] is True
     assert reply.params.get("link_preview_options") == {"is_disabled": True}
-    votes = reply.params["reply_markup"]["inline_keyboard"]  # only 👍/👎 under an answer
-    assert [button["text"] for row in votes for button in row] == ["👍", "👎"]
+    rows = reply.params["reply_markup"]["inline_keyboard"]  # 👍/👎, and "Mere" below them
+    assert [[button["text"] for button in row] for row in rows] == [["👍", "👎"], ["Mere"]]
 
 
 async def test_second_seed_question(bot: Harness) -> None:
@@ -360,7 +360,7 @@ async def test_inline_query_with_nonsense_gives_no_results(bot: Harness) -> None
 async def test_an_error_in_a_handler_is_logged_and_the_user_told(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.app.bot_data["asker"].ask = None  # every question now fails inside a handler
+    bot.app.bot_data["asker"].converse = None  # every question now fails inside a handler
     with caplog.at_level(logging.ERROR, logger="bot.handlers"):
         update = await bot.api.send_private(PENTAGON)
         sent = await bot.reply_to(update)
