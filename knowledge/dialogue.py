@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .lexicon import DATA, answer_type, is_known, read_lines, stopwords
-from .model import Answer, Turn
+from .model import Answer, Fact, Turn
 from .normalize import Token, clean_question, fold, tokens
 from .query import Query
 from .spans import is_country, names
@@ -26,6 +26,8 @@ FOLLOW_UP_SECONDS = 600.0  # how long a conversation remembers its last answer
 MEMORY_SIZE = 10_000  # conversations remembered at once (the least recent are forgotten)
 MAX_SUBJECT = 4  # words after "hvad med" that can be a new subject
 _CAPITAL = re.compile(r"[A-ZÆØÅ]")
+_DETERMINERS = frozenset({"denne", "dette", "disse"})  # before a word, always its article
+_POSSESSIVES = frozenset({"dens", "dets", "deres"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +37,7 @@ class FollowUp:
     question: str  # what to look up
     about: str  # what the context lent, to tell the user ("Yoav Gallant")
     sure: bool  # it cannot stand alone; otherwise it is asked alone first
-    exclude: int | None = None  # a sentence not to give again ("hvad ellers?")
+    exclude: tuple[int, ...] = ()  # sentences not to give again ("hvad ellers?")
     own: str | None = None  # its own words, tried in the previous article before `question`
 
 
@@ -45,6 +47,7 @@ class _Cues:
     thing: frozenset[str]
     again: tuple[tuple[str, ...], ...]  # longest first
     more: frozenset[tuple[str, ...]]  # "hvad ellers"
+    besides: frozenset[str]  # "ellers" in a longer question
     lead: frozenset[str]
 
 
@@ -64,6 +67,7 @@ def cues() -> _Cues:
         thing=flat["thing"],
         again=tuple(sorted(sections["again"], key=len, reverse=True)),
         more=frozenset(sections["else"]),
+        besides=flat["besides"],
         lead=flat["lead"],
     )
 
@@ -81,14 +85,26 @@ def turn_of(query: Query, answer: Answer, *, about_someone: bool) -> Turn:
         found.append(fact.text[answer.span[0] : answer.span[1]])
     found += _question_names(query.text)
     found += [fact.text[s:e] for s, e in names(fact.text)]
+    return _turn(query, found, fact.article.id, fact.id)
+
+
+def declined_turn(query: Query, closest: Fact) -> Turn | None:
+    """The turn a declined question leaves when it names its subject: "Hvornår døde
+    Nikola Tesla?" unanswered still tells whom "hvor blev han født?" is about. Its article
+    is the closest sentence's; there is no answer to show more of."""
+    found = _question_names(query.text)
+    return _turn(query, found, closest.article.id, None) if found else None
+
+
+def _turn(query: Query, found: list[str], article_id: int, fact_id: int | None) -> Turn:
     people = [n for n in dict.fromkeys(found) if not is_country(n)]
     places = [n for n in dict.fromkeys(found) if is_country(n)]
     return Turn(
         question=query.text,
         words=tuple(w.raw for w in query.words),
         names=tuple(people + places),
-        article_id=fact.article.id,
-        fact_id=fact.id,
+        article_id=article_id,
+        fact_id=fact_id,
     )
 
 
@@ -100,7 +116,10 @@ def follow_up(text: str, turn: Turn) -> FollowUp | None:
     norms = tuple(t.norm for t in toks)
     # "hvad ellers?": another fact about the same subject.
     if _without_lead(norms, c) in c.more:
-        return FollowUp(turn.question, turn.subject, sure=True, exclude=turn.fact_id)
+        return FollowUp(turn.question, turn.subject, sure=True, exclude=_given(turn))
+    besides = _besides(clean, toks, turn)
+    if besides is not None:
+        return besides
     # "hvad med Austin?": the previous question again, about someone else.
     for phrase in c.again:
         rest = toks[len(phrase) :]
@@ -112,16 +131,20 @@ def follow_up(text: str, turn: Turn) -> FollowUp | None:
     led = False
     while toks and toks[0].norm in c.lead:
         toks, led = toks[1:], True
-    if not toks or _named(clean, toks):
-        return None  # nothing asked, or it names its own subject
+    if not toks:
+        return None
     content = _content(toks)
-    # "Hvem skal han mødes med?": the pronoun stands for the answer's person.
-    if any(t.norm in c.person for t in toks) and turn.names:
+    # "Hvem skal han mødes med?", "og hvad siger han om USA?": the pronoun stands for the
+    # answer's person, unless a name before it is its person ("Hvad sagde Kirby om ham?").
+    person = next((i for i, t in enumerate(toks) if t.norm in c.person), None)
+    if person is not None and turn.names and not _named(clean, toks[: person + 1]):
         return FollowUp(_replace_pronouns(clean, toks, turn.names[0]), turn.names[0], sure=True)
+    if _named(clean, toks):
+        return None  # it names its own subject
     # "og hvornår?", "hvornår åbner den?", "hvor mange døde?": the previous subject lends
     # its words. A pronoun with one word or none beside it cannot stand alone; a question
     # word with one other word may (it is looked up alone first); a bare word is a search.
-    weak = any(t.norm in c.thing for t in toks)
+    weak = _points_back(toks, c.thing)
     if not (led or _asks(toks) or weak):
         return None
     if len(content) <= 1 or (weak and len(content) <= 2):
@@ -133,13 +156,63 @@ def follow_up(text: str, turn: Turn) -> FollowUp | None:
     return None
 
 
+def _besides(text: str, toks: list[Token], turn: Turn) -> FollowUp | None:
+    """ "hvad ved du ellers om ham?": the question without "ellers", about the previous
+    subject, for another sentence than the last answer. Only a short question that names
+    no one new."""
+    c = cues()
+    if not any(t.norm in c.besides for t in toks):
+        return None
+    kept = [t for t in toks if t.norm not in c.besides and t.norm not in c.lead]
+    known = " ".join(turn.names)
+    if any(name not in known for name in _question_names(text)):
+        return None  # someone new: not the same subject
+    own = [t for t in _content(kept) if fold(t.raw) not in fold(known)]
+    if len(own) > 2:
+        return None
+    subject = turn.names[0] if turn.names else " ".join(turn.words)
+    words = []
+    for tok in kept:
+        words.append(subject if tok.norm in c.person else text[tok.start : tok.end])
+    body = " ".join(words)
+    if subject not in body:
+        body = f"{body} {subject}"
+    return FollowUp(f"{body}?", turn.subject, sure=True, exclude=_given(turn))
+
+
+def _given(turn: Turn) -> tuple[int, ...]:
+    """The sentences already given on the turn's subject: its answer and any "ellers"."""
+    return (*turn.shown, *([turn.fact_id] if turn.fact_id is not None else []))
+
+
+def _points_back(toks: list[Token], pronouns: frozenset[str]) -> bool:
+    """Whether a "den", "det" or "de" stands for something ("hvornår åbner den?", "hvor
+    meget lander det?") rather than going with a noun ("den amerikanske forsvarsminister",
+    "det kongerige", "denne proklamation").
+
+    Danish puts an adjective's -e form or the noun itself after the article; a word in -e
+    after "den/det/de", and any word after "denne/dette/disse", is read as such."""
+    stop = stopwords()
+    for i, tok in enumerate(toks):
+        if tok.norm not in pronouns:
+            continue
+        if tok.norm in _POSSESSIVES:
+            return True  # "dens befolkning": its, whatever follows
+        after = toks[i + 1].norm if i + 1 < len(toks) else None
+        if after is None or after in stop:
+            return True
+        if tok.norm not in _DETERMINERS and not after.endswith("e"):
+            return True
+    return False
+
+
 def _named(text: str, toks: list[Token]) -> bool:
-    """Whether a question names someone or something: a capital after its first word, or
-    a first word that is no ordinary Danish word ("Kirby?")."""
-    if any(_CAPITAL.match(text[t.start]) for t in toks[1:]):
+    """Whether these words of a question name someone or something: a capital after the
+    question's first word, or a first word that is no ordinary Danish word ("Kirby?")."""
+    if any(_CAPITAL.match(text[t.start]) for t in toks if t.start > 0):
         return True
     first = toks[0]
-    return bool(_CAPITAL.match(text[first.start])) and not is_known(first.raw)
+    return first.start == 0 and bool(_CAPITAL.match(text[0])) and not is_known(first.raw)
 
 
 def _without_lead(norms: tuple[str, ...], c: _Cues) -> tuple[str, ...]:

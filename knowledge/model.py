@@ -77,8 +77,9 @@ class Turn:
     question: str  # the question as looked up (a follow-up's, rewritten)
     words: tuple[str, ...]  # its content words, as typed
     names: tuple[str, ...]  # who or what the answer is about, the likeliest first
-    article_id: int
-    fact_id: int
+    article_id: int  # the answer's article (a declined question's: the closest sentence's)
+    fact_id: int | None  # the answer (None when the question was declined)
+    shown: tuple[int, ...] = ()  # sentences given before on the same subject ("ellers")
 
     @property
     def subject(self) -> str:
@@ -102,6 +103,6 @@ class Result:
     explanation: Explanation = field(default_factory=Explanation)
     problem: str | None = None  # "empty", "too_long" or "no_words" when the question was unusable
     intent: Intent | None = None  # small talk, out of scope, or "more": no article searched
-    turn: Turn | None = None  # what a follow-up may lean on (answered questions only)
+    turn: Turn | None = None  # what a follow-up may lean on (answered, or naming a subject)
     about: str | None = None  # what the previous turn lent a follow-up ("Yoav Gallant")
     passage: Passage | None = None  # for "mere": the last answer among its neighbours

@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
 from .decide import Decision, decision_features, holds, question_facts
-from .dialogue import follow_up, turn_of
+from .dialogue import FollowUp, declined_turn, follow_up, turn_of
 from .embed import Embedder, cosines
 from .index import IndexView
 from .lexicon import is_known
@@ -180,7 +180,7 @@ class Knowledge:
         *,
         alternatives: int = 3,
         within: int | None = None,
-        exclude: int | None = None,
+        exclude: Collection[int] = (),
     ) -> Result:
         """The sentence that answers the question, or none with the closest facts.
 
@@ -194,14 +194,18 @@ class Knowledge:
         query, ranked = self.analyse(question)
         if not query.words:
             return Result(question, None, problem="no_words")
-        if exclude is not None:
-            ranked = [c for c in ranked if c.fact_id != exclude]
+        if exclude:
+            ranked = [c for c in ranked if c.fact_id not in exclude]
         if within is not None:
             ranked = [c for c in ranked if c.article_id == within]
         return self._result(question, query, ranked, alternatives)
 
     def _result(
-        self, question: str, query: Query, ranked: list[Candidate], alternatives: int
+        self,
+        question: str,
+        query: Query,
+        ranked: list[Candidate],
+        alternatives: int,
     ) -> Result:
         distinct = _distinct(ranked)
         features = self.decide_on(query, distinct)
@@ -219,7 +223,8 @@ class Knowledge:
             if c.fact_id in facts
         ]
         if not hits or confidence < threshold:
-            return Result(question, None, tuple(hits[:alternatives]), explanation)
+            turn = declined_turn(query, hits[0].fact) if hits else None
+            return Result(question, None, tuple(hits[:alternatives]), explanation, turn=turn)
         top = hits[0]
         named = {fold(w.raw) for w in query.words} | {fold(w.base) for w in query.words}
         someone = _about_someone(query)
@@ -240,29 +245,51 @@ class Knowledge:
         intent = phrasebook().intent(message)
         if intent is not None:
             passage = None
-            if intent.name == MORE and previous is not None:
+            if intent.name == MORE and previous is not None and previous.fact_id is not None:
                 passage = self.passage(previous.fact_id)
             return Result(message, None, intent=intent, passage=passage)
         lean = follow_up(message, previous) if previous is not None else None
         if lean is None:
             return self.ask(message)
         assert previous is not None
-        if not lean.sure:
-            alone = self.ask(message)
-            if alone.answer is not None:
-                return alone
-        # Where the previous answer stood: its own words, then with the context's; then
-        # everywhere, with the context's words.
-        tries = [(lean.question, previous.article_id), (lean.question, None)]
-        if lean.own:
-            tries.insert(0, (lean.own, previous.article_id))
+        alone = None if lean.sure else self.ask(message)
+        if alone is not None and alone.answer is not None:
+            return alone
+        # Where the previous answer stood: its own words, then (for a question that cannot
+        # stand alone) with the context's, there and then everywhere. A question that could
+        # stand alone only borrows the place: the context's words would bend it.
+        tries = [(lean.own, previous.article_id)] if lean.own else []
+        tries.append((lean.question, previous.article_id))
+        if alone is None:
+            tries.append((lean.question, None))
         for question, within in tries:
             result = self.ask(question, within=within, exclude=lean.exclude)
             if result.answer is not None:
-                break
-        if result.problem is not None:
-            return self.ask(message)
+                return self._leaned(result, message, lean, previous)
+        if lean.exclude:
+            # "hvad ellers?": the best other sentence on the subject where the last answer
+            # stood, however sure (the user asked for more of the same, not for an answer).
+            nearby = self.ask(lean.question, within=previous.article_id, exclude=lean.exclude)
+            if nearby.alternatives:
+                best = nearby.alternatives[0]
+                answer = Answer(best.fact, best.score)
+                result = replace(nearby, answer=answer, alternatives=nearby.alternatives[1:])
+                return self._leaned(result, message, lean, previous)
+        if alone is not None or result.problem is not None:
+            return alone or self.ask(message)
         return replace(result, question=message, about=lean.about)
+
+    @staticmethod
+    def _leaned(result: Result, message: str, lean: FollowUp, previous: Turn) -> Result:
+        """A follow-up's answer, as asked and saying what the context lent. After "ellers"
+        the conversation stays on its subject, and remembers what it was given."""
+        turn = result.turn
+        if lean.exclude and result.answer is not None:
+            fact = result.answer.fact
+            turn = replace(
+                previous, fact_id=fact.id, article_id=fact.article.id, shown=lean.exclude
+            )
+        return replace(result, question=message, about=lean.about, turn=turn)
 
     def passage(self, fact_id: int) -> Passage | None:
         """A sentence among its neighbours (its paragraph, or the sentences either side
