@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEMANTIC_BIN := .venv-semantic/bin
 
-.PHONY: run test test-semantic lint bench bench-semantic bench-scale clean
+.PHONY: run test test-semantic lint bench bench-semantic bench-scale bench-conversation clean
 
 $(BIN)/faktabot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ bench-semantic: $(SEMANTIC_BIN)/faktabot
 bench-scale: $(SEMANTIC_BIN)/faktabot
 	$(SEMANTIC_BIN)/pip install --quiet -e '.[bench,semantic]'
 	PYTHON=$(SEMANTIC_BIN)/python bench/run
+
+# Small talk told from questions, and follow-up questions in scripted dialogues (~1 min).
+bench-conversation: $(BIN)/faktabot
+	$(BIN)/python bench/conversation.py
 
 clean:
 	rm -rf $(VENV) .venv-semantic build *.egg-info

@@ -72,9 +72,8 @@ def small_talk(rows: list[tuple[str, str]]) -> tuple[Counter, Counter, Counter]:
 def print_small_talk(name: str, rows: list[tuple[str, str]], *, by_kind: bool) -> float:
     lines, found, right = small_talk(rows)
     total, hit, exact = sum(lines.values()), sum(found.values()), sum(right.values())
-    print(
-        f"\n{name}: {hit}/{total} recognised ({hit / total:.1%}), {exact / total:.1%} as the very kind"
-    )
+    share = f"{hit}/{total} recognised ({hit / total:.1%})"
+    print(f"\n{name}: {share}, {exact / total:.1%} as the very kind")
     if by_kind:
         print(f"  {'kind':<11} {'lines':>5} {'recognised':>10} {'same kind':>9}")
         for kind in sorted(lines):
@@ -155,6 +154,16 @@ def _leans(question: str) -> bool:
     return any(w in cues().person for w in words)
 
 
+def _timed(call, calls: list, *, ask: bool) -> str:
+    times = []
+    for message, context in calls:
+        start = time.perf_counter()
+        call(message) if ask else call(message, context)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return f"{times[len(times) // 2]:>6.1f} {times[int(len(times) * 0.95)]:>6.1f}"
+
+
 def _quoted(result: Result) -> int | None:
     return result.answer.fact.id if result.answer else None
 
@@ -179,9 +188,8 @@ def main() -> int:
     questions = real_questions()
     book = phrasebook()
     taken = [q for q in questions if book.intent(q) is not None]
-    print(
-        f"\nreal questions taken for small talk: {len(taken)}/{len(questions)} ({len(taken) / len(questions):.2%})"
-    )
+    share = f"{len(taken)}/{len(questions)} ({len(taken) / len(questions):.2%})"
+    print(f"\nreal questions taken for small talk: {share}")
     for q in taken:
         print(f"  {q}")
 
@@ -209,9 +217,33 @@ def main() -> int:
     for name, asked in (("dialogue turns", mid), ("dev + SQuAD-da sample", sample)):
         total, leaning, changed = standing(kb, asked, openings)
         rest = total - leaning
-        print(
-            f"{name}: {changed}/{rest} changed ({changed / max(rest, 1):.2%}); {leaning} lean on a person pronoun"
-        )
+        share = f"{changed}/{rest} changed ({changed / max(rest, 1):.2%})"
+        print(f"{name}: {share}; {leaning} lean on a person pronoun")
+    print("\n## Time per message (ms, one process, warm)")
+    print(f"{'path':<34} {'p50':>6} {'p95':>6}")
+    follow_ups = [
+        (t["q"], o)
+        for d, o in zip(dialogues, openings, strict=False)
+        for t in d["turns"][1:]
+        if t["kind"] != "question"
+    ]
+    paths = [
+        ("ask (no conversation)", [(q, None) for q in sample], kb.ask),
+        ("converse, no context", [(q, None) for q in sample], kb.converse),
+        (
+            "converse, with a context",
+            [(q, o) for q, o in zip(sample, openings * 40, strict=False)],
+            kb.converse,
+        ),
+        ("converse, follow-ups", follow_ups, kb.converse),
+        (
+            "small talk test (phrasebook only)",
+            [(q, None) for q in sample],
+            lambda q, _=None: book.intent(q),
+        ),
+    ]
+    for name, calls, call in paths:
+        print(f"{name:<34} {_timed(call, calls, ask=call == kb.ask)}")
     print(f"\n({time.perf_counter() - started:.0f} s; small talk {held:.1%} held out)")
     return 0
 

@@ -10,6 +10,7 @@ short word ("du" against "de") must be exact.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -68,6 +69,11 @@ class Phrasebook:
                 words = self._words(line)
                 if self._usable(line, words):
                     self.phrasings.append(_Phrasing(words, intent))
+        # Phrasings by their first word: each position of a message tries only those whose
+        # first word its word can be.
+        self._by_first: dict[str, list[_Phrasing]] = {}
+        for phrasing in self.phrasings:
+            self._by_first.setdefault(phrasing.words[0], []).append(phrasing)
         # The words small talk is made of: a cued message may hold nothing else.
         asking = {_skeleton(w) for phrase, _, _ in question_phrases() for w in phrase}
         self.vocabulary = frozenset(
@@ -133,6 +139,12 @@ class Phrasebook:
         word of it is one small talk uses ("tusind tak for det hurtige svar")."""
         if len(words) > MAX_CUED:
             return None
+        # Most questions hold a word small talk never uses and no cue can be: done.
+        for i, word in enumerate(words):
+            if word in self.vocabulary or word == NUMBER:
+                continue
+            if not any(_cue_at(words, i - len(c) + 1, c) for c, _ in self.cues if len(c) <= i + 1):
+                return None
         found: Intent | None = None
         cued: set[int] = set()
         for cue, intent in self.cues:
@@ -159,11 +171,17 @@ class Phrasebook:
             path = paths[start]
             if path is None:
                 continue
-            for phrasing in self.phrasings:
+            for phrasing in self._starting(words[start]):
                 for end in _ends(words, start, phrasing.words):
                     if paths[end] is None:
                         paths[end] = [*path, phrasing.intent]
         return paths[n]
+
+    def _starting(self, word: str) -> Iterator[_Phrasing]:
+        """The phrasings whose first word `word` can be (as written, or with a typo)."""
+        for first, phrasings in self._by_first.items():
+            if _word_matches(word, first):
+                yield from phrasings
 
 
 def parse(
