@@ -320,6 +320,9 @@ def help_html(username: str | None = None) -> str:
         "",
         f"Prøv fx:\n{examples}",
         "",
+        "Du kan spørge videre til et svar, fx <i>og hvornår?</i> eller <i>hvem er han?</i>, "
+        "og trykke <b>Mere</b> for at se sætningerne omkring det.",
+        "",
     ]
     if username:
         name = esc(username)
