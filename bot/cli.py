@@ -173,7 +173,7 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.console import reply
+    from bot.console import converse, reply
     from knowledge.dialogue import Memory
 
     kb = open_knowledge(args)
@@ -181,7 +181,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     memory = Memory()  # lines from stdin are one conversation, as in `faktabot chat`
     for n, question in enumerate(questions):
         if args.json:
-            print(json.dumps(result_json(kb.ask(question)), ensure_ascii=False))
+            result = converse(kb, question, memory)
+            print(json.dumps(result_json(result), ensure_ascii=False))
         else:
             # Word for word what `faktabot chat` says, questions a blank line apart.
             print(("\n" if n else "") + reply(kb, question, memory))
@@ -338,12 +339,17 @@ def result_json(result: Result) -> dict:
             "score": a.score,
             "span": a.fact.text[a.span[0] : a.span[1]] if a.span else None,
         }
+    intent = result.intent
     return {
         "question": result.question,
         "answer": answer,
-        # Why there is no answer: "declined" (nothing indexed answers it) or what is wrong
-        # with the question ("empty", "too_long", "no_words"); null when answered.
-        "reason": None if answer else result.problem or "declined",
+        # Why there is no answer: "declined" (nothing indexed answers it), what is wrong
+        # with the question ("empty", "too_long", "no_words"), or that it asked no question
+        # ("small_talk", "out_of_scope", "conversation"); null when answered.
+        "reason": None if answer else result.problem or (intent and intent.kind) or "declined",
+        "intent": intent.name if intent else None,  # "greeting", "time", "more", …
+        "about": result.about,  # what a follow-up borrowed from the line before
+        "passage": [f.text for f in result.passage.facts] if result.passage else None,
         "alternatives": [
             {"sentence": h.fact.text, "article": _article_json(h.fact.article), "score": h.score}
             for h in result.alternatives

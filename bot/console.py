@@ -13,6 +13,7 @@ from knowledge.dialogue import Memory
 
 if TYPE_CHECKING:
     from knowledge import Knowledge
+    from knowledge.model import Result
 
 PROMPT = "> "
 WELCOME = (
@@ -31,12 +32,17 @@ def reply(kb: Knowledge, question: str, memory: Memory | None = None) -> str:
     problem = render.question_problem(question)
     if problem is not None:
         return render.to_plain(problem)
+    return render.plain_answer(converse(kb, question, memory))
+
+
+def converse(kb: Knowledge, message: str, memory: Memory | None = None) -> Result:
+    """The knowledge's reply to one line, leaning on (and kept in) the terminal's memory."""
     kb.refresh()
     previous = memory.recall(TALK) if memory is not None else None
-    result = kb.converse(question, previous)
+    result = kb.converse(message, previous)
     if memory is not None and result.turn is not None:
         memory.remember(TALK, result.turn)
-    return render.plain_answer(result)
+    return result
 
 
 def chat(

@@ -176,11 +176,11 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     result, seconds = await context.bot_data[ASKER].converse(question, previous)
     if result.turn is not None:
         memory.remember(talk, result.turn)
+    context.bot_data[METRICS].observe(result, seconds)
     if result.intent is not None:
         logger.info("%s in %s chat: %s", result.intent.kind, message.chat.type, result.intent.name)
         await send_html(message, render.reply_html(result))
         return
-    context.bot_data[METRICS].observe(result, seconds)
     logger.info(
         "Question in %s chat: %s%s",
         message.chat.type,

@@ -67,6 +67,15 @@ class Metrics:
         self.questions = Counter("questions", "Questions looked up in the knowledge base", **own)
         self.answered = Counter("answered", "Questions answered with a sentence", **own)
         self.declined = Counter("declined", "Questions answered with 'det ved jeg ikke'", **own)
+        self.follow_ups = Counter(
+            "follow_ups", "Questions looked up with the conversation's last answer", **own
+        )
+        self.small_talk = Counter(
+            "small_talk",
+            "Messages that asked no question, by intent (never searched)",
+            ["intent"],
+            **own,
+        )
         self.telegram_errors = Counter(
             "telegram_errors", "Failed Bot API calls by kind", ["kind"], **own
         )
@@ -85,8 +94,14 @@ class Metrics:
         )
 
     def observe(self, result: Result, seconds: float) -> None:
-        """Count one looked-up question and how long the lookup took."""
+        """Count one chat message: a looked-up question (and how long the lookup took), or
+        small talk."""
+        if result.intent is not None:
+            self.small_talk.labels(result.intent.name).inc()
+            return
         self.questions.inc()
+        if result.about is not None:
+            self.follow_ups.inc()
         if result.answer is not None:
             self.answered.inc()
         elif result.problem is None:
@@ -132,6 +147,8 @@ class Metrics:
                 "total": self.total("questions"),
                 "answered": self.total("answered"),
                 "declined": self.total("declined"),
+                "follow_ups": self.total("follow_ups"),
+                "small_talk": self.total("small_talk"),
             },
         }
 

@@ -316,8 +316,9 @@ class Knowledge:
         )
 
     def search(self, question: str, *, limit: int = 10) -> list[Hit]:
-        """The best-matching facts, answer or not (inline mode lists these)."""
-        if _problem(question):
+        """The best-matching facts, answer or not (inline mode lists these); none for small
+        talk, which is never looked for in the articles."""
+        if _problem(question) or phrasebook().intent(question) is not None:
             return []
         _, ranked = self.analyse(question)
         distinct = _distinct(ranked)[:limit]

@@ -91,8 +91,17 @@ def test_ask_json_schema(run):
     code, out, _ = run("ask", PENTAGON, "--json")
     assert code == 0
     record = json.loads(out)
-    assert set(record) == {"question", "answer", "reason", "alternatives"}
+    assert set(record) == {
+        "question",
+        "answer",
+        "reason",
+        "intent",
+        "about",
+        "passage",
+        "alternatives",
+    }
     assert record["question"] == PENTAGON and record["reason"] is None
+    assert record["intent"] is record["about"] is record["passage"] is None
     answer = record["answer"]
     assert set(answer) == {"sentence", "article", "score", "span"}
     assert "Pat Ryder" in answer["sentence"]
@@ -125,6 +134,17 @@ def test_ask_json_reads_one_question_a_line_from_stdin(run):
     assert "Pat Ryder" in records[0]["answer"]["sentence"]
     assert "130" in records[1]["answer"]["span"]
     assert records[2]["answer"] is None
+
+
+def test_ask_json_says_what_a_line_was_when_it_asked_nothing(run):
+    lines = ["Hvem er Israels forsvarsminister?", "Hvem skal han mødes med tirsdag?", "mere", "hej"]
+    code, out, _ = run("ask", "--json", stdin="\n".join(lines))
+    assert code == 0
+    follow, more, hello = [json.loads(line) for line in out.splitlines()][1:]
+    assert follow["about"] == "Yoav Gallant" and "Jake Sullivan" in follow["answer"]["sentence"]
+    assert (more["reason"], more["intent"]) == ("conversation", "more")
+    assert any("Lloyd Austin" in sentence for sentence in more["passage"])
+    assert (hello["reason"], hello["intent"], hello["answer"]) == ("small_talk", "greeting", None)
 
 
 def test_ask_keeps_danish_letters_in_json(run):

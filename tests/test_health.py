@@ -39,7 +39,8 @@ async def test_healthz_and_metrics_answer_and_count_questions(start_bot: StartBo
             "articles": len(bot.kb.articles()),
             "facts": sum(a.facts for a in bot.kb.articles()),
         }
-        assert body["questions"] == {"total": 0, "answered": 0, "declined": 0}
+        nothing = {"total": 0, "answered": 0, "declined": 0, "follow_ups": 0, "small_talk": 0}
+        assert body["questions"] == nothing
         # getMe and setMyCommands went through before the server started
         assert body["telegram"]["last_success_seconds_ago"] is not None
 
@@ -47,18 +48,28 @@ async def test_healthz_and_metrics_answer_and_count_questions(start_bot: StartBo
         await bot.ask_private(HOSTAGES)
         await bot.ask_private(OFF_TOPIC)
         await bot.ask_private("/om")  # not a question: not counted
+        await bot.ask_private("tak")  # small talk: counted apart, never searched
+        await bot.ask_private("hvad ellers?")  # a follow-up on the 32.000 sentence
 
         metrics = await client.get("/metrics")
         assert metrics.status_code == 200
         assert metrics.headers["content-type"].startswith("text/plain")
         values = samples(metrics.text)
-        assert values[("faktabot_questions_total", ())] == 3
-        assert values[("faktabot_answered_total", ())] == 2
+        assert values[("faktabot_questions_total", ())] == 4
+        assert values[("faktabot_answered_total", ())] == 3
         assert values[("faktabot_declined_total", ())] == 1
-        assert values[("faktabot_answer_latency_seconds_count", ())] == 3
+        assert values[("faktabot_follow_ups_total", ())] == 1
+        assert values[("faktabot_small_talk_total", (("intent", "thanks"),))] == 1
+        assert values[("faktabot_answer_latency_seconds_count", ())] == 4
         assert values[("faktabot_telegram_last_success_timestamp_seconds", ())] > 0
         after = (await client.get("/healthz")).json()
-        assert after["questions"] == {"total": 3, "answered": 2, "declined": 1}
+        assert after["questions"] == {
+            "total": 4,
+            "answered": 3,
+            "declined": 1,
+            "follow_ups": 1,
+            "small_talk": 1,
+        }
 
         assert (await client.get("/nope")).status_code == 404
         assert (await client.post("/healthz")).status_code == 405

@@ -111,3 +111,5 @@ def test_the_time_is_never_searched_in_articles_that_mention_the_clock() -> None
     result = kb.converse("hvad er klokken?")
     assert result.intent is not None and result.intent.kind == "out_of_scope"
     assert result.answer is None and not result.alternatives
+    assert kb.search("hvad er klokken?") == []  # inline mode lists nothing either
+    assert kb.search("Hvornår begyndte mødet?")
