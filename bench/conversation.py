@@ -4,13 +4,15 @@ Everything goes through `Knowledge.converse`, as the bot and `faktabot chat` do:
 
   small talk   the share of small-talk and out-of-scope messages recognised, by kind, on
                bench/data/smalltalk_heldout.tsv (written apart from the phrasings and
-               never tuned on) and, as development figures, smalltalk_dev2.tsv and the
-               kinds of smalltalk.tsv that are small talk
+               never read line by line) and, as development figures, smalltalk_dev2.tsv,
+               smalltalk_dev3.tsv and the kinds of smalltalk.tsv that are small talk
   questions    the share of real questions taken for small talk: every answerable line
                of dev_questions.tsv and every SQuAD-da question
-  dialogues    bench/data/dialogues.json played turn by turn with the seed and the 24
-               SQuAD-da articles indexed: the share of follow-ups whose quoted sentence
-               holds an expected string, by kind
+  dialogues    bench/data/dialogues_heldout.json (12 SQuAD-da articles, never read turn
+               by turn) and dialogues_dev.json (the seed and 12 other articles, used in
+               development) played turn by turn with the seed and the 24 SQuAD-da
+               articles indexed: the share of follow-ups whose quoted sentence holds an
+               expected string, by kind
   standing     self-contained questions asked with a context (the opening answer of a
                dialogue over another article): the share whose answer changes
 
@@ -131,6 +133,24 @@ def play(kb: Knowledge, dialogues: list[dict]) -> tuple[dict, list[Turn], list[s
     return tally, openings, misses
 
 
+def print_dialogues(kb: Knowledge, dialogues: list[dict], *, misses: bool) -> list[Turn]:
+    """Play the dialogues and print the share right by kind; the openings' turns."""
+    tally, openings, missed = play(kb, dialogues)
+    print(f"{'kind':<9} {'turns':>5} {'right':>7} {'after a right turn':>19}")
+    follow = [0, 0, 0, 0]
+    for kind in ("question", "pronoun", "ellipsis", "swap", "else"):
+        n, r, n2, r2 = tally[kind]
+        if kind != "question":
+            follow = [a + b for a, b in zip(follow, tally[kind], strict=True)]
+        after = f"{r2}/{n2} {r2 / n2:.0%}" if n2 else "-"
+        print(f"{kind:<9} {n:>5} {r / n:>7.1%} {after:>19}")
+    n, r, n2, r2 = follow
+    print(f"{'follow-up':<9} {n:>5} {r / n:>7.1%} {f'{r2}/{n2} {r2 / n2:.0%}':>19}")
+    if misses:
+        print("\n".join(missed))
+    return openings
+
+
 def standing(kb: Knowledge, questions: list[str], contexts: list[Turn]) -> tuple[int, int, int]:
     """(asked, leaning on the context by their words, answers changed among the rest)."""
     rng = random.Random(7)
@@ -171,7 +191,9 @@ def _quoted(result: Result) -> int | None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squad", type=int, default=1000, help="SQuAD questions for 'standing'")
-    parser.add_argument("--misses", action="store_true", help="list the follow-ups missed")
+    parser.add_argument(
+        "--misses", action="store_true", help="list the development dialogues' misses"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
 
@@ -179,9 +201,8 @@ def main() -> int:
     held = print_small_talk(
         "held out (smalltalk_heldout.tsv)", read_tsv(DATA / "smalltalk_heldout.tsv"), by_kind=True
     )
-    print_small_talk(
-        "development (smalltalk_dev2.tsv)", read_tsv(DATA / "smalltalk_dev2.tsv"), by_kind=False
-    )
+    for name in ("smalltalk_dev2.tsv", "smalltalk_dev3.tsv"):
+        print_small_talk(f"development ({name})", read_tsv(DATA / name), by_kind=False)
     dev = [(DEV_KINDS[k], t) for k, t in read_tsv(DATA / "smalltalk.tsv") if k in DEV_KINDS]
     print_small_talk("development (smalltalk.tsv, its small-talk kinds)", dev, by_kind=False)
 
@@ -193,22 +214,14 @@ def main() -> int:
     for q in taken:
         print(f"  {q}")
 
-    print("\n## Follow-ups (bench/data/dialogues.json, seed + 24 SQuAD-da articles indexed)")
     kb, _ = knowledge_base()
-    dialogues = json.loads((DATA / "dialogues.json").read_text(encoding="utf-8"))
-    tally, openings, misses = play(kb, dialogues)
-    print(f"{'kind':<9} {'turns':>5} {'right':>7} {'after a right turn':>19}")
-    follow = [0, 0, 0, 0]
-    for kind in ("question", "pronoun", "ellipsis", "swap", "else"):
-        n, r, n2, r2 = tally[kind]
-        if kind != "question":
-            follow = [a + b for a, b in zip(follow, tally[kind], strict=True)]
-        after = f"{r2}/{n2} {r2 / n2:.0%}" if n2 else "-"
-        print(f"{kind:<9} {n:>5} {r / n:>7.1%} {after:>19}")
-    n, r, n2, r2 = follow
-    print(f"{'follow-up':<9} {n:>5} {r / n:>7.1%} {f'{r2}/{n2} {r2 / n2:.0%}':>19}")
-    if args.misses:
-        print("\n".join(misses))
+    dialogues, openings = [], []
+    for name in ("dialogues_heldout.json", "dialogues_dev.json"):
+        print(f"\n## Follow-ups ({name}; the seed and 24 SQuAD-da articles indexed)")
+        these = json.loads((DATA / name).read_text(encoding="utf-8"))
+        opened = print_dialogues(kb, these, misses=args.misses and "dev" in name)
+        dialogues += these
+        openings += opened
 
     print("\n## Self-contained questions asked with a context")
     rng = random.Random(3)

@@ -37,7 +37,8 @@ class FollowUp:
     question: str  # what to look up
     about: str  # what the context lent, to tell the user ("Yoav Gallant")
     sure: bool  # it cannot stand alone; otherwise it is asked alone first
-    exclude: tuple[int, ...] = ()  # sentences not to give again ("hvad ellers?")
+    exclude: tuple[int, ...] = ()  # sentences not to give again
+    besides: bool = False  # "hvad ellers?": any other sentence on the same subject will do
     own: str | None = None  # its own words, tried in the previous article before `question`
 
 
@@ -97,6 +98,8 @@ def declined_turn(query: Query, closest: Fact) -> Turn | None:
 
 
 def _turn(query: Query, found: list[str], article_id: int, fact_id: int | None) -> Turn:
+    stop = stopwords()
+    found = [n for n in found if fold(n) not in stop]  # a sentence's first "De" is no name
     people = [n for n in dict.fromkeys(found) if not is_country(n)]
     places = [n for n in dict.fromkeys(found) if is_country(n)]
     return Turn(
@@ -116,7 +119,7 @@ def follow_up(text: str, turn: Turn) -> FollowUp | None:
     norms = tuple(t.norm for t in toks)
     # "hvad ellers?": another fact about the same subject.
     if _without_lead(norms, c) in c.more:
-        return FollowUp(turn.question, turn.subject, sure=True, exclude=_given(turn))
+        return FollowUp(turn.question, turn.subject, sure=True, exclude=_given(turn), besides=True)
     besides = _besides(clean, toks, turn)
     if besides is not None:
         return besides
@@ -177,7 +180,7 @@ def _besides(text: str, toks: list[Token], turn: Turn) -> FollowUp | None:
     body = " ".join(words)
     if subject not in body:
         body = f"{body} {subject}"
-    return FollowUp(f"{body}?", turn.subject, sure=True, exclude=_given(turn))
+    return FollowUp(f"{body}?", turn.subject, sure=True, exclude=_given(turn), besides=True)
 
 
 def _given(turn: Turn) -> tuple[int, ...]:

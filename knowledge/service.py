@@ -266,7 +266,7 @@ class Knowledge:
             result = self.ask(question, within=within, exclude=lean.exclude)
             if result.answer is not None:
                 return self._leaned(result, message, lean, previous)
-        if lean.exclude:
+        if lean.besides:
             # "hvad ellers?": the best other sentence on the subject where the last answer
             # stood, however sure (the user asked for more of the same, not for an answer).
             nearby = self.ask(lean.question, within=previous.article_id, exclude=lean.exclude)
@@ -284,7 +284,7 @@ class Knowledge:
         """A follow-up's answer, as asked and saying what the context lent. After "ellers"
         the conversation stays on its subject, and remembers what it was given."""
         turn = result.turn
-        if lean.exclude and result.answer is not None:
+        if lean.besides and result.answer is not None:
             fact = result.answer.fact
             turn = replace(
                 previous, fact_id=fact.id, article_id=fact.article.id, shown=lean.exclude

@@ -36,12 +36,14 @@ MORE = "more"  # the conversation intent that asks for the last answer's neighbo
 # Arithmetic is typed with symbols the word splitter drops; these spell them out.
 _SYMBOLS = (
     (re.compile(r"(?<=\d)\s*[x×*·]\s*(?=\d)"), " gange "),
-    (re.compile(r"\s*\+\s*"), " plus "),
+    (re.compile(r"(?<=\d)\s*\+\s*(?=\d)"), " plus "),
     (re.compile(r"(?<=\d)\s*[-−]\s*(?=\d)"), " minus "),
-    (re.compile(r"\s*[/÷:]\s*(?=\d)"), " delt med "),
+    (re.compile(r"(?<=\d)\s*[/÷]\s*(?=\d)"), " delt med "),  # not ":" (31:5 is a verse)
     (re.compile(r"\s*\^\s*2\b"), " i anden "),
     (re.compile(r"\s*%"), " procent "),
 )
+# Formal address, capitalised inside a sentence ("Kan De hjælpe mig?"); "de" is "they".
+_FORMAL = {"De": "du", "Dem": "dig", "Deres": "din"}
 _REPEATS = re.compile(r"(\w)\1{2,}")  # "heeej" is "hej"
 _SKELETON = str.maketrans({"æ": "a", "ø": "o", "å": "a"})
 
@@ -114,6 +116,8 @@ class Phrasebook:
         for token in tokens(text):
             if token.norm[:1].isdigit():
                 out.append(NUMBER)
+            elif token.start > 0 and text[token.start : token.end] in _FORMAL:
+                out.append(_FORMAL[text[token.start : token.end]])  # "Kan De …": "kan du"
             else:
                 word = _skeleton(_REPEATS.sub(r"\1", token.norm))
                 if word not in self.fillers:
@@ -217,29 +221,31 @@ def _skeleton(word: str) -> str:
 
 
 def _ends(words: tuple[str, ...], start: int, phrasing: tuple[str, ...]) -> list[int]:
-    """Where a phrasing that begins at `start` can end: "*" takes one to MAX_TAIL words,
-    and a phrasing ending in it takes the rest of the message."""
-    if STAR not in phrasing:
-        end = start + len(phrasing)
-        return [end] if end <= len(words) and _same(words[start:end], phrasing) else []
+    """Where a phrasing that begins at `start` can end: a "*" takes one to MAX_TAIL words,
+    and a phrasing ending in one takes the rest of the message."""
     # A star takes any words, so the words around it must be what they say, but for two
     # letters swapped ("skirv"): "et" is not "ret", nor "skrev" "skriv".
-    cut = phrasing.index(STAR)
-    head, tail = phrasing[:cut], phrasing[cut + 1 :]
-    middle = start + len(head)
-    if middle >= len(words) or not _same(words[start:middle], head, loose=False):
+    return _ends_from(words, start, phrasing, loose=STAR not in phrasing)
+
+
+def _ends_from(
+    words: tuple[str, ...], start: int, phrasing: tuple[str, ...], *, loose: bool
+) -> list[int]:
+    if not phrasing:
+        return [start]
+    if phrasing[0] == STAR:
+        rest, left = phrasing[1:], len(words) - start
+        if not rest:
+            return [len(words)] if 0 < left <= MAX_TAIL else []
+        out: list[int] = []
+        for gap in range(1, min(MAX_TAIL, left - len(rest)) + 1):
+            out += _ends_from(words, start + gap, rest, loose=loose)
+        return out
+    cut = phrasing.index(STAR) if STAR in phrasing else len(phrasing)
+    end = start + cut
+    if end > len(words) or not _same(words[start:end], phrasing[:cut], loose=loose):
         return []
-    if not tail:
-        return [len(words)] if len(words) - middle <= MAX_TAIL else []
-    out = []
-    for gap in range(1, MAX_TAIL + 1):
-        begin = middle + gap
-        end = begin + len(tail)
-        if end > len(words):
-            break
-        if _same(words[begin:end], tail, loose=False):
-            out.append(end)
-    return out
+    return _ends_from(words, end, phrasing[cut:], loose=loose)
 
 
 def _cue_at(words: tuple[str, ...], start: int, cue: tuple[str, ...]) -> bool:

@@ -38,7 +38,8 @@ SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
         ("fortæl mig en vittighed", "joke"),
         ("hvad synes du om statsministeren?", "opinion"),
         ("oversæt det her til engelsk", "write"),
-        ("hvad hedder hund på tysk", "write"),  # "*" in the middle
+        ("hvor meget er syv plus otte", "arithmetic"),  # "*" in the middle
+        ("oversæt hund til tysk", "write"),
         ("mere", "more"),
         ("fortæl mere", "more"),
     ],
@@ -60,6 +61,9 @@ def test_small_talk_is_recognised(message: str, intent: str) -> None:
         "Hvad er tiden for afstemningen?",
         "Skrev Kirby om gidslerne?",
         "32.000",  # a number alone is a search, not arithmetic
+        "Hvad betyder Warszawa på polsk?",  # asked of articles too
+        "Hvad er Salme 31:5?",  # a verse, not a division
+        "Hvad er det system, Sky+HD bruger?",
         "Kirby",
     ],
 )
