@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from .model import Result
-from .store import Store
+from .store import Store, writing
 
 DEFAULT_RETENTION_DAYS = 90
 PURGE_EVERY = timedelta(days=1)
@@ -66,7 +66,7 @@ class Feedback:
     def salt(self) -> bytes:
         """This database's secret salt, made on first use and kept in `meta`."""
         if self._salt is None:
-            with self.db.atomic():
+            with writing(self.db):
                 self.db.execute(
                     "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)",
                     [secrets.token_hex(32)],
@@ -89,7 +89,7 @@ class Feedback:
         self.purge_if_due()
         answer = result.answer
         alternatives = [hit.fact.id for hit in result.alternatives]
-        with self.db.atomic():
+        with writing(self.db):
             cursor = self.db.execute(
                 "INSERT INTO asked"
                 " (at, chat_type, user_hash, question, fact_id, alternatives, confidence)"
@@ -113,7 +113,7 @@ class Feedback:
         """
         user = self.user_hash(user_id)
         value = 1 if up else -1
-        with self.db.atomic():
+        with writing(self.db):
             row = self.db.execute("SELECT fact_id FROM asked WHERE id = ?", [asked_id]).fetchone()
             if row is None or row[0] is None:
                 return None
@@ -146,7 +146,7 @@ class Feedback:
     def purge(self) -> int:
         """Delete questions and votes older than the retention period; how many rows went."""
         cutoff = stamp(self.clock() - timedelta(days=self.retention_days))
-        with self.db.atomic():
+        with writing(self.db):
             votes = self.db.execute(
                 "DELETE FROM votes WHERE at < ? OR asked_id IN (SELECT id FROM asked WHERE at < ?)",
                 [cutoff, cutoff],

@@ -7,6 +7,7 @@ one transaction, so a reader in another process never sees half an article.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import multiprocessing
 import os
@@ -33,6 +34,7 @@ from .parse import parse_text
 from .segment import split_sentences
 
 SCHEMA_VERSION = 7
+BUSY_MS = 5000  # how long a writer waits for another process's transaction to end
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 # When the input is used up and the worker still analyses, the writer writes what it holds
@@ -206,18 +208,49 @@ class IngestResult:
     added: bool  # False when the same text was already stored
 
 
+@contextlib.contextmanager
+def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A write transaction that takes the write lock when it begins (BEGIN IMMEDIATE).
+
+    sqlite-utils' `atomic()` begins a deferred transaction, and one that reads before it
+    writes fails at once with "database is locked" when another process wrote in between:
+    SQLite cannot wait that out. Taking the lock first makes a second writer wait its turn
+    (up to `busy_timeout`). Inside another transaction it is a savepoint, as `atomic()` is.
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.rollback()
+        raise
+    try:
+        db.execute("COMMIT")
+    except BaseException:
+        db.rollback()
+        raise
+
+
 class Store:
     """Articles and facts in one SQLite database."""
 
     def __init__(self, db: sqlite_utils.Database, *, seed: bool = True) -> None:
         self.db = db
         self.db.execute("PRAGMA foreign_keys = ON")
-        self.db.execute("PRAGMA busy_timeout = 5000")
-        fresh = self._migrate()
-        if fresh and seed:
-            self.add(parse_text(seed_text(), source="seed_article.txt"))
+        self.db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        # The schema and the seed article in one transaction: a first run stopped halfway
+        # leaves no database without its seed, and a process opening a database another
+        # is creating waits, then finds both.
+        with writing(self.db):
+            if self._migrate() and seed:
+                self.add(parse_text(seed_text(), source="seed_article.txt"))
         if self._meta("analysis") != analysis_fingerprint():
-            self.reanalyse()
+            with writing(self.db):
+                if self._meta("analysis") != analysis_fingerprint():  # not done meanwhile
+                    self.reanalyse()
 
     @classmethod
     def open(cls, path: str | Path | None = None, *, seed: bool = True) -> Store:
@@ -227,6 +260,7 @@ class Store:
         path = Path(path) if path is not None else default_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         db = sqlite_utils.Database(path)
+        db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")  # others may be creating it too
         db.execute(f"PRAGMA page_size = {PAGE_BYTES}")
         db.execute("PRAGMA synchronous = NORMAL")
         # Reading the index through a memory map skips a copy per page (questions run
@@ -246,7 +280,7 @@ class Store:
             )
         if version == SCHEMA_VERSION:
             return False
-        with self.db.atomic():
+        with writing(self.db):
             self._add_missing_columns()
             for statement in _statements(_SCHEMA):
                 self.db.execute(statement)
@@ -329,7 +363,7 @@ class Store:
         import (`faktabot optimize`), not part of every ingest.
         """
         before = self.index_segments()
-        with self.db.atomic():
+        with writing(self.db):
             self.db.execute("INSERT INTO facts_fts(facts_fts) VALUES ('optimize')")
         return before
 
@@ -407,7 +441,7 @@ class Store:
         """
         added: list[tuple[Article | int, bool]] = []
         conn = self.db.conn
-        with self.db.atomic():
+        with writing(self.db):
             stats = self._stored_stats()
             staged: list[tuple] = []
             words: list[_Words] = []
@@ -458,7 +492,7 @@ class Store:
     def remove(self, article_id: int) -> Article:
         """Delete an article with its facts and their words."""
         article = self.article(article_id)
-        with self.db.atomic():
+        with writing(self.db):
             stats = self._stored_stats()
             counts: dict[str, int] = {}
             facts = words = 0
@@ -487,7 +521,7 @@ class Store:
         old terms would no longer meet the new questions. Paragraph numbers are worked out
         again from the article text too. Runs once, in one transaction.
         """
-        with self.db.atomic():
+        with writing(self.db):
             words: Counter[str] = Counter()
             raws: dict[str, str] = {}
             breaks = {

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from .embed import Embedder, pack, passage
-from .store import Store
+from .store import Store, writing
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ class Vectors:
         before = _model_of(self.store)
         if before == self.model:
             return
-        with db.atomic():
+        with writing(db):
             if before is not None:
                 logger.info("Vectors of %s are made anew for %s", before, self.model)
             db.execute("DELETE FROM vectors")
@@ -67,7 +67,7 @@ class Vectors:
 
     def put(self, items: Iterable[tuple[int, bytes]]) -> int:
         """Store vectors of facts that still exist; how many were stored."""
-        with self.store.db.atomic():
+        with writing(self.store.db):
             cursor = self.store.db.conn.executemany(
                 "INSERT OR REPLACE INTO vectors (fact_id, vector)"
                 " SELECT ?1, ?2 WHERE EXISTS (SELECT 1 FROM facts WHERE id = ?1)",
@@ -89,7 +89,7 @@ class Vectors:
         return stored_counts(self.store)
 
     def clear(self) -> None:
-        with self.store.db.atomic():
+        with writing(self.store.db):
             self.store.db.execute("DELETE FROM vectors")
 
 
