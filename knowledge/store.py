@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import threading
+import time
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -45,6 +46,7 @@ EARLY_WRITE_SENTENCES = 2_000
 BULK_ARTICLES = 50  # from this many articles on, a forked worker process analyses them
 CHUNK_ARTICLES = 64  # articles per piece of work sent to the worker
 AHEAD_CHUNKS = 10  # pieces of work in flight while the main process writes
+PARENT_CHECK_SECONDS = 1.0  # how often the ingest worker looks whether its ingest lives
 REANALYSE_ARTICLES = 1000  # articles re-analysed and written back at a time
 MMAP_BYTES = 256 * 2**20
 # Pages of a new database file (SQLite's default is 4,096). A 100,000-sentence ingest
@@ -393,7 +395,12 @@ class Store:
         """
         sentence_terms("Varm op.")  # load the lexicon before forking: the worker inherits it
         context = multiprocessing.get_context("fork")
-        pool = ProcessPoolExecutor(max_workers=1, mp_context=context)
+        pool = ProcessPoolExecutor(
+            max_workers=1,
+            mp_context=context,
+            initializer=_end_with_parent,
+            initargs=(os.getpid(),),
+        )
         switch = sys.getswitchinterval()
         pending: deque[tuple[list[tuple[ArticleInput, str, bool]], Future | list]] = deque()
 
@@ -732,6 +739,22 @@ def _analyse(text: str) -> tuple[list[tuple], _Words]:
     for words in reversed(per_sentence):  # the first surface form seen wins
         first.update(words)
     return rows, _Words(seen, first)
+
+
+def _end_with_parent(parent: int) -> None:
+    """In the ingest worker: end when the ingest that forked it is gone.
+
+    A killed ingest never tells its worker, and the worker, waiting for work on a pipe
+    it holds both ends of, would wait for ever (holding its memory and the database's
+    deleted WAL files open). A thread looks at the parent once a second.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="faktabot-parent-watch", daemon=True).start()
 
 
 def _analyse_many(texts: list[str]) -> list[tuple[list[tuple], _Words]]:

@@ -105,3 +105,37 @@ def test_a_first_run_killed_at_any_moment_leaves_the_seed_article(
     ingest.communicate(timeout=30)
     answer = Knowledge.open(db).ask(PENTAGON).answer
     assert answer is not None and "Pat Ryder" in answer.fact.text
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed ingest's worker may wait to be reaped)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads /proc")
+def test_a_killed_ingest_takes_its_worker_process_with_it(tmp_path: Path) -> None:
+    db = tmp_path / "worker.db"
+    Knowledge.open(db)
+    big = articles_file(tmp_path / "big.jsonl", "Egeby", 3000)
+    ingest = faktabot(db, "ingest", str(big))
+    deadline = time.monotonic() + 20
+    while not (workers := _children(ingest.pid)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert workers, "the bulk ingest forked no worker"
+    ingest.send_signal(signal.SIGKILL)
+    ingest.communicate(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_running, workers))
