@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Sequence
@@ -17,6 +18,7 @@ from knowledge import FaktabotError, Knowledge, Result
 from knowledge.embed import EmbedderError, load_embedder
 from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
 from knowledge.parse import count_articles, read_articles
+from knowledge.store import default_path, storage_error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except (FaktabotError, EmbedderError) as exc:
         print(f"faktabot: {exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:  # the database failed in use: damaged, full, read-only
+        print(f"faktabot: {storage_error(default_path(), exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -155,7 +160,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.has_token:
         print("faktabot: set TELEGRAM_BOT_TOKEN to run on Telegram", file=sys.stderr)
         return 2
-    run(config, open_knowledge(args, semantic=config.semantic))
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        run(config, open_knowledge(args, semantic=config.semantic))
+    except InvalidToken:
+        raise FaktabotError("Telegram refused the bot token (TELEGRAM_BOT_TOKEN)") from None
+    except NetworkError as exc:  # no network, or Telegram down: at start-up only
+        raise FaktabotError(f"cannot reach Telegram ({exc.message}); check the network") from None
     return 0
 
 
@@ -203,14 +215,20 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     total = sum(count_articles(p) for p in args.paths)
     added = same = 0
     bar = tqdm(total=total, unit="art", disable=total < 20 or not sys.stderr.isatty())
-    for outcome in kb.ingest(items):
-        added += outcome.added
-        same += not outcome.added
-        bar.update()
-        if total < 20:
-            verb = "added" if outcome.added else "already known"
-            a = outcome.article
-            print(f"{verb}: #{a.id} {a.title} ({a.facts} facts)")
+    try:
+        for outcome in kb.ingest(items):
+            added += outcome.added
+            same += not outcome.added
+            bar.update()
+            if total < 20:
+                verb = "added" if outcome.added else "already known"
+                a = outcome.article
+                print(f"{verb}: #{a.id} {a.title} ({a.facts} facts)")
+    except (FaktabotError, sqlite3.Error):
+        bar.close()
+        # What landed is whole (each batch is a transaction): say how much before why not.
+        print(f"{added} added, {same} already known before the error", file=sys.stderr)
+        raise
     bar.close()
     print(f"{added} added, {same} already known")
     return 0

@@ -1,4 +1,4 @@
-"""Logging set-up that keeps the bot token out of every log line."""
+"""Logging set-up that keeps the bot token out of every log line, and network errors short."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import json
 import logging
 import re
 from collections.abc import Iterable
+
+from telegram.error import NetworkError
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[REDACTED]"
@@ -79,6 +81,25 @@ class RedactTokenFilter(logging.Filter):
         return True
 
 
+class BriefNetworkErrors(logging.Filter):
+    """A network error is logged in one line, without its traceback.
+
+    Without a network PTB logs its failed start-up with 200 lines of httpx traceback; what
+    went wrong fits in the error's own message ("All connection attempts failed").
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, NetworkError):
+            try:
+                message = record.getMessage()
+            except (TypeError, ValueError):
+                message = str(record.msg)
+            record.msg = f"{message} ({type(error).__name__}: {error.message})"
+            record.args, record.exc_info, record.exc_text = None, None, None
+        return True
+
+
 class _StderrHandler(logging.StreamHandler):
     """The handler configure_logging adds, so a second call can find and re-format it."""
 
@@ -100,6 +121,9 @@ def configure_logging(
         logging.getLogger(name).setLevel(logging.WARNING)
     redactor = RedactTokenFilter(secrets)
     for handler in root.handlers:
-        for old in [f for f in handler.filters if isinstance(f, RedactTokenFilter)]:
+        for old in [
+            f for f in handler.filters if isinstance(f, RedactTokenFilter | BriefNetworkErrors)
+        ]:
             handler.removeFilter(old)
+        handler.addFilter(BriefNetworkErrors())  # first: the redactor formats tracebacks
         handler.addFilter(redactor)

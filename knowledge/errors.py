@@ -15,3 +15,7 @@ class NotFoundError(FaktabotError):
 
 class SchemaError(FaktabotError):
     """The database was written by a newer faktabot (or is not a faktabot database)."""
+
+
+class StorageError(FaktabotError):
+    """The database file cannot be used: damaged, not a database, unwritable, disk full."""

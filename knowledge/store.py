@@ -9,9 +9,11 @@ from __future__ import annotations
 import bisect
 import contextlib
 import hashlib
+import logging
 import multiprocessing
 import os
 import re
+import sqlite3
 import sys
 import threading
 import time
@@ -28,11 +30,13 @@ import platformdirs
 import sqlite_utils
 
 from .analyze import analysis_fingerprint, sentence_terms, title_keys
-from .errors import NotFoundError, SchemaError
+from .errors import NotFoundError, SchemaError, StorageError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
 from .parse import parse_text
 from .segment import split_sentences
+
+logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 7
 BUSY_MS = 5000  # how long a writer waits for another process's transaction to end
@@ -239,10 +243,16 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 class Store:
     """Articles and facts in one SQLite database."""
 
-    def __init__(self, db: sqlite_utils.Database, *, seed: bool = True) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, *, seed: bool = True, read_only: bool = False
+    ) -> None:
         self.db = db
+        self.read_only = read_only
         self.db.execute("PRAGMA foreign_keys = ON")
         self.db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
+        if read_only:
+            self._check_readable()
+            return
         # The schema and the seed article in one transaction: a first run stopped halfway
         # leaves no database without its seed, and a process opening a database another
         # is creating waits, then finds both.
@@ -255,22 +265,44 @@ class Store:
                     self.reanalyse()
 
     @classmethod
-    def open(cls, path: str | Path | None = None, *, seed: bool = True) -> Store:
-        """Open (or create) the database at `path`; ":memory:" keeps it in memory."""
+    def open(
+        cls, path: str | Path | None = None, *, seed: bool = True, read_only: bool | None = None
+    ) -> Store:
+        """Open (or create) the database at `path`; ":memory:" keeps it in memory.
+
+        A database that cannot be written (a read-only mount or file; or `read_only`) is
+        opened as it stands: questions are answered, and a write fails ("attempt to write
+        a readonly database"). Anything else that keeps the file from use is a
+        StorageError saying what.
+        """
         if str(path) == ":memory:":
             return cls(sqlite_utils.Database(memory=True), seed=seed)
         path = Path(path) if path is not None else default_path()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite_utils.Database(path)
-        db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")  # others may be creating it too
-        db.execute(f"PRAGMA page_size = {PAGE_BYTES}")
-        db.execute("PRAGMA synchronous = NORMAL")
-        # Reading the index through a memory map skips a copy per page (questions run
-        # about a tenth faster); bounded, so a large archive's resident memory stays low.
-        db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
-        if db.journal_mode != "wal":
-            db.enable_wal()
-        return cls(db, seed=seed)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot make the folder {path.parent}: {exc.strerror}") from exc
+        try:
+            if read_only is None:
+                read_only = path.exists() and not _writable(path)
+            if read_only:
+                return cls(_read_only(path), seed=False, read_only=True)
+            return cls(_writable_database(path), seed=seed)
+        except sqlite3.DatabaseError as exc:
+            raise storage_error(path, exc) from exc
+
+    def _check_readable(self) -> None:
+        """A read-only database is used as it is: it must not need an upgrade."""
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
+        if version != SCHEMA_VERSION:
+            raise StorageError(
+                f"the database is read-only and has schema {version}, this faktabot "
+                f"{SCHEMA_VERSION}: open it once where it can be written, to upgrade it"
+            )
+        if self._meta("analysis") != analysis_fingerprint():
+            logger.warning(
+                "The read-only database was analysed by another faktabot; answers may suffer"
+            )
 
     def _migrate(self) -> bool:
         """Create or upgrade the schema; True when the database was new."""
@@ -708,6 +740,47 @@ class Store:
             "facts": one("SELECT count(*) FROM facts").fetchone()[0],
             "words": one("SELECT count(*) FROM words").fetchone()[0],
         }
+
+
+def _writable(path: Path) -> bool:
+    """Whether SQLite can write here: the file, and its folder (WAL mode adds files)."""
+    return os.access(path, os.W_OK) and os.access(path.parent, os.W_OK | os.X_OK)
+
+
+def _writable_database(path: Path) -> sqlite_utils.Database:
+    db = sqlite_utils.Database(path)
+    db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")  # others may be creating it too
+    db.execute(f"PRAGMA page_size = {PAGE_BYTES}")
+    db.execute("PRAGMA synchronous = NORMAL")
+    # Reading the index through a memory map skips a copy per page (questions run about
+    # a tenth faster); bounded, so a large archive's resident memory stays low.
+    db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    if db.journal_mode != "wal":
+        db.enable_wal()
+    return db
+
+
+def _read_only(path: Path) -> sqlite_utils.Database:
+    """The file as it stands, never written: `immutable` needs neither the -shm file WAL
+    mode would create nor a lock, which a read-only mount cannot give."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
+    conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+    return sqlite_utils.Database(conn)
+
+
+def storage_error(path: Path | str, exc: sqlite3.Error) -> StorageError:
+    """One line for what SQLite said about the database at `path`."""
+    text = str(exc)
+    if "not a database" in text or "malformed" in text:
+        return StorageError(
+            f"{path} is damaged or not a faktabot database ({text}); "
+            "move it away to start afresh, or restore a backup"
+        )
+    if "disk is full" in text or "disk I/O" in text:
+        return StorageError(f"cannot write {path}: {text}")
+    if "readonly" in text or "unable to open" in text:
+        return StorageError(f"cannot write {path}: it is read-only ({text})")
+    return StorageError(f"database {path}: {text}")
 
 
 def _can_fork() -> bool:
