@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
+from telegram.error import NetworkError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+FIRST_RETRY_SECONDS = 1.0  # start-up without a network: the first wait, doubled each time
+LAST_RETRY_SECONDS = 60.0
 # Updates in progress at once. A few per worker keep the workers busy while replies go
 # out; many more only make every request scan a bigger HTTP connection pool.
 CONCURRENT_UPDATES = 8
@@ -141,14 +145,30 @@ def build_application(kb: Knowledge, config: Config) -> Application:
     return application
 
 
-def run(config: Config, kb: Knowledge) -> None:
+def run(config: Config, kb: Knowledge, *, retry_seconds: float = FIRST_RETRY_SECONDS) -> None:
     """Start logging and take updates until SIGINT or SIGTERM: by polling, or on a webhook
-    when config.webhook_url is set. Either way, updates already taken are answered first."""
+    when config.webhook_url is set. Either way, updates already taken are answered first.
+
+    Without a network at start-up (Telegram unreachable), it logs one line and tries again
+    after 1, 2, 4 … seconds (at most a minute apart) until Telegram answers.
+    """
     secrets = [config.token, config.webhook_secret]
     configure_logging(config.log_level, secrets=secrets, fmt=config.log_format)
-    application = build_application(kb, config)
+    delay = retry_seconds
+    while True:
+        try:
+            _serve(build_application(kb, config), config)
+            return
+        except NetworkError as exc:
+            logger.warning("Cannot reach Telegram (%s); trying again in %g s", exc.message, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, LAST_RETRY_SECONDS)
+
+
+def _serve(application: Application, config: Config) -> None:
+    """Poll or serve the webhook; the event loop stays open for another try."""
     if config.webhook_url is None:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        application.run_polling(allowed_updates=Update.ALL_TYPES, close_loop=False)
         return
     application.run_webhook(
         listen=config.listen,
@@ -158,4 +178,5 @@ def run(config: Config, kb: Knowledge) -> None:
         secret_token=config.webhook_secret,
         allowed_updates=Update.ALL_TYPES,
         drop_pending_updates=False,
+        close_loop=False,
     )

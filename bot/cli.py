@@ -160,14 +160,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not config.has_token:
         print("faktabot: set TELEGRAM_BOT_TOKEN to run on Telegram", file=sys.stderr)
         return 2
-    from telegram.error import InvalidToken, NetworkError
+    from telegram.error import InvalidToken
 
     try:
         run(config, open_knowledge(args, semantic=config.semantic))
     except InvalidToken:
         raise FaktabotError("Telegram refused the bot token (TELEGRAM_BOT_TOKEN)") from None
-    except NetworkError as exc:  # no network, or Telegram down: at start-up only
-        raise FaktabotError(f"cannot reach Telegram ({exc.message}); check the network") from None
     return 0
 
 

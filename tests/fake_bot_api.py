@@ -225,7 +225,9 @@ class _Injection:
 class FakeBotApi:
     """A strict fake Bot API server. Use ``async with FakeBotApi(token) as api:``."""
 
-    def __init__(self, token: str, *, username: str = BOT_USERNAME, bot_id: int = BOT_ID) -> None:
+    def __init__(
+        self, token: str, *, username: str = BOT_USERNAME, bot_id: int = BOT_ID, port: int = 0
+    ) -> None:
         self.token = token
         self.bot_user = {
             "id": bot_id,
@@ -252,7 +254,7 @@ class FakeBotApi:
         self._changed = asyncio.Condition()
         self._server: asyncio.Server | None = None
         self._connections: set[asyncio.Task] = set()
-        self.port = 0
+        self.port = port  # 0: any free port (a test may give one, to come up late)
         self.webhook: dict[str, Any] | None = None  # set by setWebhook, cleared by deleteWebhook
         self.files: dict[str, dict[str, Any]] = {}  # file_id -> {"data", "file_path"}
         self._file_ids = itertools.count(1)
@@ -269,7 +271,7 @@ class FakeBotApi:
         await self.stop()
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from telegram_fixtures import free_port, run_python
+from fake_bot_api import FakeBotApi
+from telegram_fixtures import ROOT, TOKEN, free_port, run_python
 
 from knowledge import ArticleInput, Knowledge, Store
 from knowledge.errors import StorageError
@@ -100,16 +103,72 @@ def test_a_full_disk_is_one_line_that_says_it_cannot_write(tmp_path: Path) -> No
     assert kb.ask(PENTAGON).answer is not None  # what was there is still whole
 
 
-def test_running_without_a_network_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+def test_running_without_a_network_logs_one_line_a_try_and_keeps_trying(tmp_path: Path) -> None:
     closed = f"http://127.0.0.1:{free_port()}/bot"  # nothing listens: as with no network
-    env = {
-        "TELEGRAM_BOT_TOKEN": "123456789:AAHfakeTokenForFaktabotTests_0123456",
-        "TELEGRAM_API_BASE_URL": closed,
-        "FAKTABOT_HEALTH_PORT": "0",
-        "FAKTABOT_WORKERS": "0",
-    }
-    done = faktabot("--db", str(tmp_path / "net.db"), "run", env=env)
-    assert done.returncode == 1
-    assert "cannot reach Telegram" in one_line(done.stderr)
-    assert len(done.stderr.splitlines()) <= 3
-    assert "AAHfakeToken" not in done.stderr
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKTABOT_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN="123456789:AAHfakeTokenForFaktabotTests_0123456",
+        TELEGRAM_API_BASE_URL=closed,
+        FAKTABOT_HEALTH_PORT="0",
+        FAKTABOT_WORKERS="0",
+        PYTHONIOENCODING="utf-8",
+    )
+    bot = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "--db", str(tmp_path / "net.db"), "run"],
+        cwd=ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    tries: list[str] = []
+    assert bot.stderr is not None
+    try:
+        while len(tries) < 2:  # after 1 s, then 2 s
+            line = bot.stderr.readline()
+            assert line, "the bot ended instead of trying again"
+            assert "Traceback" not in line
+            if "Cannot reach Telegram" in line:
+                tries.append(line)
+        assert bot.poll() is None  # still trying
+    finally:
+        bot.terminate()
+        rest = bot.communicate(timeout=30)[1]
+    assert "trying again in 1 s" in tries[0] and "trying again in 2 s" in tries[1]
+    assert "Traceback" not in rest
+    assert "AAHfakeToken" not in "".join(tries) + rest
+
+
+async def test_the_bot_starts_answering_once_telegram_can_be_reached(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKTABOT_", "TELEGRAM_"))}
+    env.update(
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        TELEGRAM_API_BASE_URL=f"http://127.0.0.1:{port}/bot",
+        FAKTABOT_HEALTH_PORT="0",
+        FAKTABOT_WORKERS="0",
+        PYTHONIOENCODING="utf-8",
+    )
+    bot = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "--db",
+        str(tmp_path / "late.db"),
+        "run",
+        cwd=ROOT,
+        env=env,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert bot.stderr is not None
+        while b"Cannot reach Telegram" not in await asyncio.wait_for(bot.stderr.readline(), 30):
+            pass
+        async with FakeBotApi(TOKEN, port=port) as api:  # the network is back
+            update = await api.send_private(PENTAGON)
+            reply = await api.wait_call("sendMessage", timeout=30)
+            assert reply.params["chat_id"] == update["message"]["chat"]["id"]
+            assert "Pat Ryder" in reply.params["text"]
+    finally:
+        bot.terminate()
+        await bot.wait()
