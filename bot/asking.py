@@ -48,6 +48,7 @@ from knowledge.embed import Embedder
 from knowledge.errors import FaktabotError
 from knowledge.model import Hit, Result, Turn
 from knowledge.params import Params
+from knowledge.store import database_path
 from knowledge.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
@@ -109,8 +110,8 @@ class Recipe:
 
 def database_file(store: Store) -> str | None:
     """The file of the store's database, or None when it lives in this process's memory."""
-    rows = store.db.execute("PRAGMA database_list").fetchall()
-    return next((row[2] for row in rows if row[1] == "main"), "") or None
+    path = database_path(store.db)
+    return str(path) if path is not None else None
 
 
 # --- in a worker process ---------------------------------------------------------------------

@@ -206,6 +206,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     # (`Store.add_many` forks only a single-threaded process).
     tqdm.monitor_interval = 0
     kb = open_knowledge(args, semantic="off")
+    kb.store.check_health()
     # Read every file whole first: a bad line anywhere stops the import before any write.
     items = [
         item for path in args.paths for item in read_articles(path, title=args.title, url=args.url)

@@ -39,6 +39,7 @@ from .segment import split_sentences
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 7
+HEALTH_CHECK_BYTES = 256 * 2**20  # ingest quick-checks a database file up to this size
 BUSY_MS = 5000  # how long a writer waits for another process's transaction to end
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
@@ -387,6 +388,31 @@ class Store:
             # At once, not when the generator is collected: a failed write or a caller that
             # stops reading must not leave the worker running (or the switch interval short).
             prepared_all.close()
+
+    def check_health(self, *, max_bytes: int = HEALTH_CHECK_BYTES) -> None:
+        """Refuse to write into a damaged database: a StorageError naming the repair.
+
+        An ingest into a file with corrupted pages would report its articles added while
+        questions on the same file fail. SQLite's quick_check reads every page, about a
+        second at 250 MB, so a larger file (an archive of several hundred thousand
+        sentences) is only checked for a readable schema.
+        """
+        path = database_path(self.db)
+        size = path.stat().st_size if path is not None and path.exists() else 0
+        try:
+            self.db.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            problem = None
+            if size <= max_bytes:
+                problem = self.db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            problem = str(exc)
+        if problem not in (None, "ok"):
+            problem = " ".join(problem.replace("*** in database main ***", "").split())
+            name = path or "the database"
+            raise StorageError(
+                f"{name} is damaged ({problem}); nothing was written. Recover what can be: "
+                f"sqlite3 {name} .recover | sqlite3 recovered.db"
+            )
 
     def optimize_index(self) -> int:
         """Merge the full-text index into one segment (FTS5 `optimize`); the segments before.
@@ -740,6 +766,13 @@ class Store:
             "facts": one("SELECT count(*) FROM facts").fetchone()[0],
             "words": one("SELECT count(*) FROM words").fetchone()[0],
         }
+
+
+def database_path(db: sqlite_utils.Database) -> Path | None:
+    """The file of a database, or None when it lives in memory."""
+    rows = db.execute("PRAGMA database_list").fetchall()
+    name = next((row[2] for row in rows if row[1] == "main"), "")
+    return Path(name) if name else None
 
 
 def _writable(path: Path) -> bool:

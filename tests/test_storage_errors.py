@@ -172,3 +172,22 @@ async def test_the_bot_starts_answering_once_telegram_can_be_reached(tmp_path: P
     finally:
         bot.terminate()
         await bot.wait()
+
+
+def test_ingest_refuses_a_database_with_damaged_pages_and_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.db"
+    kb = Knowledge.open(path)
+    list(kb.ingest([ArticleInput(f"Byrådet vedtog budget {n} i aftes.") for n in range(200)]))
+    kb.store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    kb.store.db.close()
+    data = bytearray(path.read_bytes())
+    page = 16_384
+    data[3 * page : 3 * page + 2000] = os.urandom(2000)  # a page in the middle, not the header
+    path.write_bytes(bytes(data))
+    article = tmp_path / "new.txt"
+    article.write_text("Havnen i Aabyby får nye kraner til foråret.", encoding="utf-8")
+    done = faktabot("--db", str(path), "ingest", str(article))
+    assert done.returncode == 1
+    line = one_line(done.stderr)
+    assert "damaged" in line and ".recover" in line and "nothing was written" in line
+    assert path.read_bytes() == bytes(data)
