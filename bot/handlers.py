@@ -85,14 +85,23 @@ class FloodGate:
 
 class AddressedToBot(filters.MessageFilter):
     """Messages that @mention this bot (in their text or a photo's caption) or reply to one
-    of its messages."""
+    of its messages.
+
+    In a forum topic every message counts as a reply to the topic's creation message: a
+    topic the bot created is no question to it.
+    """
 
     __slots__ = ()
 
     def filter(self, message: Message) -> bool:
         bot = message.get_bot()
         reply = message.reply_to_message
-        if reply is not None and reply.from_user is not None and reply.from_user.id == bot.id:
+        if (
+            reply is not None
+            and reply.from_user is not None
+            and reply.from_user.id == bot.id
+            and reply.forum_topic_created is None
+        ):
             return True
         mention = f"@{bot.username}".lower()
         kinds = [MessageEntity.MENTION, MessageEntity.TEXT_MENTION]

@@ -245,6 +245,7 @@ class FakeBotApi:
         self.confirmed_up_to = 0  # updates below this offset are confirmed
         self.chats: dict[int, dict] = {}
         self.migrated: dict[int, int] = {}  # old group id -> its supergroup id
+        self.topics: set[tuple[int, int]] = set()  # (forum chat id, message_thread_id)
         self.messages: dict[tuple[int, int], dict] = {}
         self._injections: list[_Injection] = []
         self._update_ids = itertools.count(1)
@@ -535,7 +536,12 @@ class FakeBotApi:
             key = (chat["id"], int(reply["message_id"]))
             if key not in self.messages and not reply.get("allow_sending_without_reply"):
                 raise bad("message to be replied not found")
+        thread = params.get("message_thread_id")
+        if thread is not None and (chat["id"], int(thread)) not in self.topics:
+            raise bad("message thread not found")
         message = self._new_message(chat, self.bot_user, text, entities)
+        if thread is not None:
+            message.update(message_thread_id=int(thread), is_topic_message=True)
         if isinstance(reply, dict) and (chat["id"], reply.get("message_id")) in self.messages:
             message["reply_to_message"] = self.messages[(chat["id"], reply["message_id"])]
         if params.get("reply_markup"):
@@ -739,6 +745,36 @@ class FakeBotApi:
         chat = {"id": chat_id, "type": "supergroup", "title": title}
         self.chats[chat_id] = chat
         return chat
+
+    def forum_chat(self, chat_id: int = -1009876543210, title: str = "Redaktionen") -> dict:
+        """A supergroup with topics (a forum)."""
+        chat = {"id": chat_id, "type": "supergroup", "title": title, "is_forum": True}
+        self.chats[chat_id] = chat
+        return chat
+
+    def open_topic(self, chat: dict, name: str, *, creator: dict | None = None) -> dict:
+        """A forum topic's creation message (the bot's own, unless told); its id is the
+        topic's message_thread_id, and every message in the topic replies to it."""
+        message = self._new_message(chat, creator or self.bot_user, "", [])
+        del message["text"]
+        thread = message["message_id"]
+        message.update(
+            message_thread_id=thread,
+            is_topic_message=True,
+            forum_topic_created={"name": name, "icon_color": 7322096},
+        )
+        self.topics.add((chat["id"], thread))
+        return message
+
+    async def send_topic(
+        self, text: str, topic: dict, *, user: dict | None = None, reply_to: dict | None = None
+    ) -> dict:
+        """A user writes in a forum topic: a reply to `reply_to`, else to its creation."""
+        extra = {"message_thread_id": topic["message_thread_id"], "is_topic_message": True}
+        message = self.user_message(
+            topic["chat"], text, user=user, reply_to=reply_to or topic, extra=extra
+        )
+        return await self.push({"message": message})
 
     async def push(self, update: dict) -> dict:
         """Queue an update for getUpdates; returns it with its update_id."""
