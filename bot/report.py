@@ -25,10 +25,14 @@ def _period(report: Report) -> str:
     return f"{report.since[:10]} to {report.until[:10]} (UTC)"
 
 
+# The question log holds what was asked on Telegram; `chat`, `ask` and `eval` log nothing.
+COUNTED = "Counted: questions asked the bot on Telegram (small talk and commands not included)."
+
+
 def _summary(report: Report) -> str:
     return (
         f"{report.asked} questions, {report.answered} answered ({_percent(report.rate)}); "
-        f"votes: {report.up} 👍, {report.down} 👎"
+        f"votes: {report.up} 👍, {report.down} 👎. {COUNTED}"
     )
 
 

@@ -202,7 +202,9 @@ def test_cli_report_prints_and_writes_html(
     assert main(["report", "--db", str(path), "--days", "3650", "--html", str(out)]) == 0
     printed = capsys.readouterr().out
     assert "faktabot report" in printed and f"wrote {out}" in printed
+    assert "asked the bot on Telegram" in " ".join(printed.split())  # says what it counts
     assert "<svg" in out.read_text(encoding="utf-8")
+    assert "asked the bot on Telegram" in out.read_text(encoding="utf-8")
     assert main(["report", "--db", str(path), "--days", "0"]) == 1
 
 
