@@ -8,16 +8,20 @@ bad file changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
 from telegram import Update
 from telegram.ext import ContextTypes
 
+from bot.asking import database_file
 from bot.handlers import CONFIG, KB, METRICS, UPKEEP, send_html
 from bot.render import esc, shorten, truncate_html
+from knowledge import Knowledge, Store
 from knowledge.errors import IngestError, NotFoundError
 from knowledge.parse import JSONL_SUFFIXES, parse_bytes
+from knowledge.store import IngestResult
 
 logger = logging.getLogger(__name__)
 
@@ -74,7 +78,7 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send_html(message, too_big)
         return
     try:
-        items = parse_bytes(data, name, title=message.caption)
+        results = await _stored(context.bot_data[KB], data, name, message.caption)
     except IngestError as exc:
         await send_html(
             message,
@@ -82,7 +86,6 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             f"<code>{esc(str(exc))}</code>\nIngenting er gemt. Ret fejlen, og send filen igen.",
         )
         return
-    results = list(context.bot_data[KB].ingest(items))
     added = [r.article for r in results if r.added]
     if added:
         context.bot_data[UPKEEP].wake()  # their sentences are ranked by meaning once embedded
@@ -98,6 +101,26 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if len(results) > len(added):
         lines.append(f"{len(results) - len(added)} kendte jeg i forvejen.")
     await send_html(message, truncate_html("\n".join(lines)))
+
+
+async def _stored(kb: Knowledge, data: bytes, name: str, title: str | None) -> list[IngestResult]:
+    """Parse and store an upload away from the event loop: a file of many articles takes
+    seconds, and every chat would wait meanwhile. The work runs in a thread on its own
+    connection to the database file (other chats keep reading theirs); a database held
+    in memory has only the bot's connection, so it is done here."""
+    path = database_file(kb.store)
+    if path is None:
+        return list(kb.ingest(parse_bytes(data, name, title=title)))
+
+    def store() -> list[IngestResult]:
+        items = parse_bytes(data, name, title=title)
+        apart = Store.open(path, seed=False)
+        try:
+            return list(apart.add_many(items))
+        finally:
+            apart.db.close()
+
+    return await asyncio.to_thread(store)
 
 
 async def remove_article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -174,3 +174,29 @@ def test_admins_and_upload_limit_from_the_environment() -> None:
     ):
         with pytest.raises(ConfigError):
             Config.from_env(bad)
+
+
+async def test_a_large_upload_keeps_every_other_chat_answered(
+    start_bot: StartBot, tmp_path: Path
+) -> None:
+    kb = Knowledge.open(tmp_path / "busy.db")
+    bot = await start_bot(knowledge=kb, admins=frozenset({ADMIN["id"]}), max_upload=8_000_000)
+    lines = [
+        json.dumps(
+            {
+                "title": f"Budget {n}",
+                "text": f"Byrådet i Aby vedtog budget {n} i aftes. "
+                f"Borgmesteren kalder budget {n} en sejr for de {n % 97} skoler.",
+            },
+            ensure_ascii=False,
+        )
+        for n in range(20_000)
+    ]
+    uploaded = await bot.api.send_document("\n".join(lines).encode(), "arkiv.jsonl", user=ADMIN)
+    asked = await bot.api.send_private(PENTAGON, user=STRANGER)  # while the upload is stored
+    answer = await bot.reply_to(asked, timeout=30)
+    confirmed = await bot.reply_to(uploaded, timeout=120)
+    assert parse_html(confirmed.text)[0].startswith("Tilføjet: 20000 af 20000")
+    sent = bot.api.calls_to("sendMessage", ok=True)
+    assert sent.index(answer) < sent.index(confirmed)  # the question did not wait for it
+    assert len(bot.kb.articles()) == 1 + 20_000
