@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SEMANTIC_BIN := .venv-semantic/bin
 
-.PHONY: run test test-semantic lint bench bench-semantic bench-scale bench-conversation clean
+.PHONY: run test test-semantic lint bench bench-semantic bench-scale bench-conversation bench-faults clean
 
 $(BIN)/faktabot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,10 @@ bench-scale: $(SEMANTIC_BIN)/faktabot
 # Small talk told from questions, and follow-up questions in scripted dialogues (~1 min).
 bench-conversation: $(BIN)/faktabot
 	$(BIN)/python bench/conversation.py
+
+# Faults an operator meets: killed ingests, writers at once, damaged files, a full disk (~1 min).
+bench-faults: $(BIN)/faktabot
+	$(BIN)/python bench/faults.py
 
 clean:
 	rm -rf $(VENV) .venv-semantic build *.egg-info
