@@ -112,12 +112,16 @@ StartBot = Callable[..., Awaitable[Harness]]
 async def start_bot(api: FakeBotApi, kb: Knowledge) -> AsyncIterator[StartBot]:
     """Start the real application against the fake API.
 
-    Config fields can be overridden as keywords; `knowledge` replaces the seeded Knowledge.
+    Config fields can be overridden as keywords (workers default to 0: lookups in the
+    event loop); `knowledge` replaces the seeded Knowledge.
     """
     async with contextlib.AsyncExitStack() as stack:
 
         async def start(knowledge: Knowledge | None = None, **overrides: object) -> Harness:
-            config = replace(Config(token=TOKEN, api_base_url=api.base_url), **overrides)
+            # Questions are looked up in the event loop unless a test asks for worker
+            # processes (tests/test_workers.py does): starting them costs about a second.
+            base = Config(token=TOKEN, api_base_url=api.base_url, workers=0)
+            config = replace(base, **overrides)
             knowledge = knowledge or kb
             app = build_application(knowledge, config)
             if app.post_shutdown:  # as run_polling does, after shutdown

@@ -38,6 +38,12 @@ def asker(bot: Harness) -> Asker:
     return bot.app.bot_data[handlers.ASKER]
 
 
+@pytest.fixture
+async def bot(start_bot: StartBot) -> Harness:
+    """A bot with two worker processes (elsewhere tests look questions up in the loop)."""
+    return await start_bot(workers=2)
+
+
 # --- the workers -----------------------------------------------------------------------------
 
 
@@ -79,7 +85,7 @@ async def test_a_failing_lookup_in_a_worker_gives_the_friendly_error(
     start_bot: StartBot, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     kb = Knowledge.open(tmp_path / "broken.db")
-    bot = await start_bot(knowledge=kb)
+    bot = await start_bot(knowledge=kb, workers=2)
     assert "Pat Ryder" in (await bot.ask_private(PENTAGON)).text
     with sqlite3.connect(tmp_path / "broken.db") as db:  # the workers' next lookup fails
         db.execute("DROP TABLE facts_fts")
@@ -237,3 +243,12 @@ async def test_httpcore_does_not_search_for_sniffio_on_every_request(
     for _ in range(3):  # httpcore asks this for every request it sends
         assert httpcore._synchronization.current_async_library() == "asyncio"
     assert searched == []
+
+
+async def test_a_follow_up_and_small_talk_are_answered_in_the_workers(bot: Harness) -> None:
+    bot.kb.converse = None  # the bot process cannot reply any more; its workers can
+    await bot.ask_private("Hvem er Israels forsvarsminister?")
+    follow = await bot.ask_private("Hvem skal han mødes med tirsdag?")  # the turn travels
+    assert "Jake Sullivan" in follow.text and "(om Yoav Gallant)" in follow.text
+    hello = await bot.ask_private("hej")
+    assert hello.text == render.SMALL_TALK["greeting"]
