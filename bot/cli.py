@@ -14,8 +14,10 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from knowledge import FaktabotError, Knowledge, Result
+from bot.config import ConfigError
+from knowledge import FaktabotError, IngestError, Knowledge, Result
 from knowledge.embed import EmbedderError, load_embedder
+from knowledge.errors import SchemaError, StorageError
 from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
 from knowledge.parse import count_articles, read_articles
 from knowledge.store import default_path, storage_error
@@ -31,16 +33,35 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ["FAKTABOT_DB"] = args.db
     try:
         return COMMANDS[args.command](args)
-    except (FaktabotError, EmbedderError) as exc:
+    except (FaktabotError, EmbedderError, sqlite3.Error) as exc:
+        if args.debug:
+            raise
+        if isinstance(exc, sqlite3.Error):  # the database failed in use: damaged, full …
+            exc = storage_error(default_path(), exc)
         print(f"faktabot: {exc}", file=sys.stderr)
-        return 1
-    except sqlite3.Error as exc:  # the database failed in use: damaged, full, read-only
-        print(f"faktabot: {storage_error(default_path(), exc)}", file=sys.stderr)
-        return 1
+        return exit_code(exc)
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return closed_pipe()
+
+
+# Exit codes: what kind of failure, for scripts (argparse's own usage errors are 2 too).
+EXIT_ERROR = 1  # anything else the command refused
+EXIT_CONFIG = 2  # a setting (environment variable or option) that cannot be used
+EXIT_DATABASE = 3  # the database: damaged, not faktabot's, newer, read-only, disk full
+EXIT_INPUT = 4  # an article or question file that cannot be read
+
+
+def exit_code(exc: Exception) -> int:
+    """The exit code that tells what failed."""
+    if isinstance(exc, StorageError | SchemaError):
+        return EXIT_DATABASE
+    if isinstance(exc, IngestError):
+        return EXIT_INPUT
+    if isinstance(exc, ConfigError):
+        return EXIT_CONFIG
+    return EXIT_ERROR
 
 
 # What a shell reports for a process that SIGPIPE ended: `faktabot articles | head` stops
@@ -66,6 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         "Without a command: run on Telegram if TELEGRAM_BOT_TOKEN is set, else chat here.",
     )
     parser.add_argument("--db", metavar="PATH", help=db_help)
+    parser.add_argument(
+        "--debug", action="store_true", help="show a traceback instead of a one-line error"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the Telegram bot")

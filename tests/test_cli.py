@@ -300,7 +300,7 @@ def test_a_non_utf8_file_is_refused(run, tmp_path, isolated):
     path = tmp_path / "latin1.txt"
     path.write_bytes("Københavns Zoo har fået en ny elefant.".encode("latin-1"))
     code, out, err = run("ingest", path)
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""
     assert err.startswith(f"faktabot: {path}")
     assert "UTF-8" in err
     assert article_count(isolated) == 1
@@ -319,7 +319,7 @@ def test_a_jsonl_line_without_text_stops_the_whole_import(run, tmp_path, isolate
         encoding="utf-8",
     )
     code, out, err = run("ingest", path)
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""
     assert err.strip() == f'faktabot: {path}:2: missing "text"'
     assert article_count(isolated) == 1  # not even line 1 was stored
 
@@ -331,7 +331,7 @@ def test_a_bad_second_file_stops_the_whole_import(run, tmp_path, isolated):
     bad = tmp_path / "bad.jsonl"
     bad.write_text("{not json}\n", encoding="utf-8")
     code, _, err = run("ingest", good, bad)
-    assert code == 1
+    assert code == 4  # an input file that cannot be read
     assert f"{bad}:1:" in err
     assert article_count(isolated) == 1
 
@@ -350,7 +350,7 @@ def test_unreadable_articles_name_the_file(run, tmp_path, isolated, name, conten
     if content is not None:
         path.write_text(content, encoding="utf-8")
     code, _, err = run("ingest", path)
-    assert code == 1
+    assert code == 4
     assert str(path) in err and message in err
 
 
@@ -358,14 +358,14 @@ def test_an_invalid_url_is_refused(run, tmp_path):
     path = tmp_path / "bro.txt"
     path.write_text(BRIDGE, encoding="utf-8")
     code, _, err = run("ingest", path, "--url", "javascript:alert(1)")
-    assert code == 1 and "invalid url" in err
+    assert code == 4 and "invalid url" in err
 
 
 def test_a_database_from_a_newer_faktabot_is_a_clear_error(run, isolated):
     run("articles")
     sqlite_utils.Database(isolated).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     code, _, err = run("articles")
-    assert code == 1
+    assert code == 3  # the database
     assert "newer" in err
 
 
@@ -403,7 +403,7 @@ def test_eval_of_a_malformed_file_names_the_line(run, tmp_path):
     path = tmp_path / "questions.tsv"
     path.write_text(f"para\t{PENTAGON}\tPat Ryder\npara\tkun to kolonner\n", encoding="utf-8")
     code, out, err = run("eval", path)
-    assert code == 1 and out == ""
+    assert code == 4 and out == ""  # a question file that cannot be read
     assert f"{path}:2:" in err
 
 
@@ -524,17 +524,17 @@ def test_without_the_extra_embed_and_semantic_on_are_one_line_errors(
 
 
 @pytest.mark.parametrize(
-    ("mode", "argv", "message"),
+    ("mode", "argv", "code", "message"),
     [
-        ("off", ["embed"], "semantic matching is off (FAKTABOT_SEMANTIC=off): nothing to embed"),
-        ("maybe", ["ask", PENTAGON], "FAKTABOT_SEMANTIC must be auto, on or off, not 'maybe'"),
-        ("maybe", ["run"], "FAKTABOT_SEMANTIC must be auto, on or off, not 'maybe'"),
+        ("off", ["embed"], 1, "semantic matching is off (FAKTABOT_SEMANTIC=off): nothing to embed"),
+        ("maybe", ["ask", PENTAGON], 2, "FAKTABOT_SEMANTIC must be auto, on or off, not 'maybe'"),
+        ("maybe", ["run"], 2, "FAKTABOT_SEMANTIC must be auto, on or off, not 'maybe'"),
     ],
 )
-def test_semantic_setting_errors_are_one_line(run, monkeypatch, mode, argv, message):
+def test_semantic_setting_errors_are_one_line(run, monkeypatch, mode, argv, code, message):
     monkeypatch.setenv("FAKTABOT_SEMANTIC", mode)
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
-    assert run(*argv) == (1, "", f"faktabot: {message}\n")
+    assert run(*argv) == (code, "", f"faktabot: {message}\n")
 
 
 # -- the installed command -------------------------------------------------------------------

@@ -36,7 +36,7 @@ def test_a_file_that_is_no_database_is_named_in_one_line(tmp_path: Path) -> None
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(os.urandom(5000))
     done = faktabot("--db", str(garbage), "articles")
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "damaged or not a faktabot database" in one_line(done.stderr)
     with pytest.raises(StorageError, match=r"garbage\.db"):
         Store.open(garbage)
@@ -48,15 +48,22 @@ def test_a_truncated_database_is_named_in_one_line(tmp_path: Path) -> None:
     cut = tmp_path / "cut.db"
     cut.write_bytes(whole.read_bytes()[:20_000])
     done = faktabot("--db", str(cut), "ask", PENTAGON)
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "cut.db is damaged" in one_line(done.stderr)
+
+
+def test_debug_shows_the_traceback_a_one_line_error_hides(tmp_path: Path) -> None:
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(os.urandom(5000))
+    done = faktabot("--debug", "--db", str(garbage), "articles")
+    assert done.returncode != 0 and "Traceback" in done.stderr and "StorageError" in done.stderr
 
 
 def test_a_database_folder_that_cannot_be_made_is_one_line(tmp_path: Path) -> None:
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder", encoding="utf-8")
     done = faktabot("--db", str(blocker / "sub" / "faktabot.db"), "articles")
-    assert done.returncode == 1
+    assert done.returncode == 3
     assert "cannot make the folder" in one_line(done.stderr)
 
 
@@ -84,7 +91,7 @@ def test_a_database_on_a_read_only_folder_is_read_as_it_stands(tmp_path: Path) -
         article = tmp_path / "new.txt"
         article.write_text("Byrådet vedtog budgettet i aftes.", encoding="utf-8")
         written = faktabot("--db", str(folder / "ro.db"), "ingest", str(article))
-        assert written.returncode == 1 and "read-only" in one_line(written.stderr)
+        assert written.returncode == 3 and "read-only" in one_line(written.stderr)
     finally:
         folder.chmod(0o755)
 
@@ -187,7 +194,7 @@ def test_ingest_refuses_a_database_with_damaged_pages_and_writes_nothing(tmp_pat
     article = tmp_path / "new.txt"
     article.write_text("Havnen i Aabyby får nye kraner til foråret.", encoding="utf-8")
     done = faktabot("--db", str(path), "ingest", str(article))
-    assert done.returncode == 1
+    assert done.returncode == 3
     line = one_line(done.stderr)
     assert "damaged" in line and ".recover" in line and "nothing was written" in line
     assert path.read_bytes() == bytes(data)
