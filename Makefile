@@ -26,7 +26,7 @@ $(SEMANTIC_BIN)/faktabot: pyproject.toml
 
 test: $(BIN)/faktabot
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not semantic"
+	$(BIN)/python -m pytest -m "not semantic" -n auto
 	$(MAKE) --no-print-directory test-semantic
 
 # The tests of the real model. A missing model must fail here, not skip; and pytest's
