@@ -280,30 +280,26 @@ async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 async def show_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show the sentence behind a pressed button."""
-    query = update.callback_query
-    fact = context.bot_data[KB].fact(render.parse_fact_button(query.data))
-    await query.answer(None if fact else render.FACT_GONE)
-    if fact is not None and isinstance(query.message, Message):
-        await send_html(query.message, render.fact_html(fact))
-    elif fact is not None:  # the button's message is too old to reply to
-        await context.bot.send_message(
-            update.effective_chat.id, render.fact_html(fact), parse_mode=ParseMode.HTML
-        )
+    fact = context.bot_data[KB].fact(render.parse_fact_button(update.callback_query.data))
+    await _show(update, context, render.fact_html(fact) if fact else None)
 
 
 async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show an answer's sentence among its neighbours ("Mere" under an answer)."""
+    passage = context.bot_data[KB].passage(render.parse_fact_button(update.callback_query.data))
+    await _show(update, context, render.passage_html(passage) if passage else None)
+
+
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None) -> None:
+    """Answer a pressed button with `text` below its message (None: the fact is gone)."""
     query = update.callback_query
-    passage = context.bot_data[KB].passage(render.parse_fact_button(query.data))
-    await query.answer(None if passage else render.FACT_GONE)
-    if passage is None:
+    await query.answer(None if text else render.FACT_GONE)
+    if text is None:
         return
     if isinstance(query.message, Message):
-        await send_html(query.message, render.passage_html(passage))
+        await send_html(query.message, text)
     else:  # the button's message is too old to reply to
-        await context.bot.send_message(
-            update.effective_chat.id, render.passage_html(passage), parse_mode=ParseMode.HTML
-        )
+        await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
 
 
 async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

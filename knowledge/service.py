@@ -255,26 +255,27 @@ class Knowledge:
         alone = None if lean.sure else self.ask(message)
         if alone is not None and alone.answer is not None:
             return alone
-        # Where the previous answer stood: its own words, then (for a question that cannot
-        # stand alone) with the context's, there and then everywhere. A question that could
-        # stand alone only borrows the place: the context's words would bend it.
+        # Where the previous answer stood: its own words, then with the context's; then
+        # everywhere with the context's words, but only for a question that cannot stand
+        # alone (elsewhere the context's words would bend it).
         tries = [(lean.own, previous.article_id)] if lean.own else []
         tries.append((lean.question, previous.article_id))
         if alone is None:
             tries.append((lean.question, None))
+        there = None
         for question, within in tries:
             result = self.ask(question, within=within, exclude=lean.exclude)
             if result.answer is not None:
                 return self._leaned(result, message, lean, previous)
-        if lean.besides:
+            if question == lean.question and within is not None:
+                there = result
+        if lean.besides and there is not None and there.alternatives:
             # "hvad ellers?": the best other sentence on the subject where the last answer
             # stood, however sure (the user asked for more of the same, not for an answer).
-            nearby = self.ask(lean.question, within=previous.article_id, exclude=lean.exclude)
-            if nearby.alternatives:
-                best = nearby.alternatives[0]
-                answer = Answer(best.fact, best.score)
-                result = replace(nearby, answer=answer, alternatives=nearby.alternatives[1:])
-                return self._leaned(result, message, lean, previous)
+            best = there.alternatives[0]
+            answer = Answer(best.fact, best.score)
+            result = replace(there, answer=answer, alternatives=there.alternatives[1:])
+            return self._leaned(result, message, lean, previous)
         if alone is not None or result.problem is not None:
             return alone or self.ask(message)
         return replace(result, question=message, about=lean.about)
