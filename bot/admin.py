@@ -40,7 +40,7 @@ WRONG_TYPE = "Send artikler som en <b>.txt</b>-fil (én artikel) eller <b>.jsonl
 REMOVE_HINT = "Skriv /fjern og artiklens nummer, fx <code>/fjern 3</code>."
 
 
-def _is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
     user = update.effective_user
     return user is not None and user.id in context.bot_data[CONFIG].admins
 
@@ -60,7 +60,7 @@ def _article_line(article_id: int, title: str, facts: int) -> str:
 async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Add the articles in a .txt or .jsonl file an admin sends; the caption is the title."""
     message = update.effective_message
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await send_html(message, ONLY_ADMINS_UPLOAD)
         return
     document = message.document
@@ -126,7 +126,7 @@ async def _stored(kb: Knowledge, data: bytes, name: str, title: str | None) -> l
 async def remove_article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/fjern ID: remove an article and its sentences; without an id, list the articles."""
     message = update.effective_message
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await send_html(message, ONLY_ADMINS)
         return
     kb = context.bot_data[KB]
@@ -151,7 +151,7 @@ async def remove_article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
 async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """/stats: what the bot knows and how it has answered since it started."""
     message = update.effective_message
-    if not _is_admin(update, context):
+    if not is_admin(update, context):
         await send_html(message, ONLY_ADMINS)
         return
     counts = context.bot_data[KB].store.counts()

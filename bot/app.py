@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, asking, curator, embedding, handlers, health, render
+from bot import admin, asking, curator, embedding, handlers, health, news, render
 from bot.config import Config
 from bot.logs import configure_logging
 from knowledge.dialogue import Memory
@@ -51,10 +51,12 @@ async def post_init(application: Application) -> None:
     application.bot_data[handlers.USERNAME] = application.bot.username
     logger.info("Running as @%s", application.bot.username)
     await health.start_server(application)
+    news.schedule(application)
 
 
 async def post_shutdown(application: Application) -> None:
-    """Stop the health endpoint, the worker processes and the embedding."""
+    """Stop the feed polling, the health endpoint, the worker processes and the embedding."""
+    news.stop(application)
     await health.stop_server(application)
     await application.bot_data[handlers.ASKER].stop()
     # Waits for the embedding batch in hand (a second or so), away from the event loop.
@@ -118,6 +120,10 @@ def build_application(kb: Knowledge, config: Config) -> Application:
             CommandHandler(["start", "help"], handlers.start, filters=new),
             CommandHandler("om", handlers.about, filters=new),
             CommandHandler("kilder", handlers.sources, filters=new),
+            CommandHandler("nyt", news.latest, filters=new),
+            CommandHandler("folg", news.follow_feed, filters=private),
+            CommandHandler("stopfolg", news.unfollow_feed, filters=private),
+            CommandHandler("feeds", news.list_feeds, filters=private),
             CommandHandler("spoerg", handlers.ask_command, filters=new),
             CommandHandler("hvorfor", curator.why, filters=new),
             CommandHandler("fjern", admin.remove_article, filters=private),

@@ -12,13 +12,15 @@ import sqlite3
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from bot.config import ConfigError
-from knowledge import FaktabotError, IngestError, Knowledge, Result
+from knowledge import ArticleInput, FaktabotError, IngestError, Knowledge, Result
 from knowledge.embed import EmbedderError, load_embedder
 from knowledge.errors import SchemaError, StorageError
 from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
+from knowledge.fetch import FetchError
 from knowledge.parse import count_articles, read_articles
 from knowledge.store import default_path, storage_error
 
@@ -50,14 +52,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 EXIT_ERROR = 1  # anything else the command refused
 EXIT_CONFIG = 2  # a setting (environment variable or option) that cannot be used
 EXIT_DATABASE = 3  # the database: damaged, not faktabot's, newer, read-only, disk full
-EXIT_INPUT = 4  # an article or question file that cannot be read
+EXIT_INPUT = 4  # an article or question file, or a page, that cannot be read
 
 
 def exit_code(exc: Exception) -> int:
     """The exit code that tells what failed."""
     if isinstance(exc, StorageError | SchemaError):
         return EXIT_DATABASE
-    if isinstance(exc, IngestError):
+    if isinstance(exc, IngestError | FetchError):
         return EXIT_INPUT
     if isinstance(exc, ConfigError):
         return EXIT_CONFIG
@@ -113,12 +115,23 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="?", help="the question (default: read lines from stdin)")
     ask.add_argument("--json", action="store_true", help="one JSON object per question")
 
-    ingest = sub.add_parser("ingest", parents=[common], help="add articles (.txt or .jsonl)")
-    ingest.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    ingest = sub.add_parser(
+        "ingest", parents=[common], help="add articles (.txt, .jsonl or a web page's URL)"
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH_OR_URL")
     ingest.add_argument("--title", help="title of a text article")
     ingest.add_argument("--url", help="web address of a text article")
 
-    sub.add_parser("articles", parents=[common], help="list the indexed articles")
+    articles = sub.add_parser("articles", parents=[common], help="list the indexed articles")
+    articles.add_argument(
+        "--latest", type=int, nargs="?", const=10, metavar="N", help="the N newest (10)"
+    )
+    follow = sub.add_parser("follow", parents=[common], help="follow an RSS or Atom feed")
+    follow.add_argument("feed", metavar="FEED_URL")
+    unfollow = sub.add_parser("unfollow", parents=[common], help="stop following a feed")
+    unfollow.add_argument("feed", metavar="FEED_URL")
+    sub.add_parser("feeds", parents=[common], help="the feeds followed, with their status")
+    sub.add_parser("fetch", parents=[common], help="poll every followed feed once (for cron)")
     embed = sub.add_parser(
         "embed", parents=[common], help="give sentences their vectors (semantic matching)"
     )
@@ -231,11 +244,13 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     tqdm.monitor_interval = 0
     kb = open_knowledge(args, semantic="off")
     kb.store.check_health()
-    # Read every file whole first: a bad line anywhere stops the import before any write.
-    items = [
-        item for path in args.paths for item in read_articles(path, title=args.title, url=args.url)
-    ]
-    total = sum(count_articles(p) for p in args.paths)
+    links = [p for p in args.paths if is_link(p)]
+    paths = [Path(p) for p in args.paths if not is_link(p)]
+    # Read every file and page whole first: a bad line or page stops the import before any
+    # write.
+    items = [item for path in paths for item in read_articles(path, title=args.title, url=args.url)]
+    items += fetch_articles(links, title=args.title)
+    total = sum(count_articles(p) for p in paths) + len(links)
     added = same = 0
     bar = tqdm(total=total, unit="art", disable=total < 20 or not sys.stderr.isatty())
     try:
@@ -246,7 +261,10 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if total < 20:
                 verb = "added" if outcome.added else "already known"
                 a = outcome.article
-                print(f"{verb}: #{a.id} {a.title} ({a.facts} facts)")
+                was = ""
+                if outcome.replaced is not None:
+                    verb, was = "updated", f", replaces #{outcome.replaced}"
+                print(f"{verb}: #{a.id} {a.title} ({a.facts} facts{was})")
     except (FaktabotError, sqlite3.Error):
         bar.close()
         # What landed is whole (each batch is a transaction): say how much before why not.
@@ -254,6 +272,75 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         raise
     bar.close()
     print(f"{added} added, {same} already known")
+    return 0
+
+
+def is_link(text: str) -> bool:
+    return text.lower().startswith(("http://", "https://"))
+
+
+def fetch_articles(links: list[str], *, title: str | None = None) -> list[ArticleInput]:
+    """The article on each page, all fetched before anything is stored."""
+    if not links:
+        return []
+    from knowledge.extract import article_from_html
+    from knowledge.fetch import Fetcher
+
+    found = []
+    with Fetcher() as fetcher:
+        for link in links:
+            page = fetcher.get(link)
+            article = article_from_html(page.text(), page.url)
+            if title and len(links) == 1:
+                article = replace(article, title=title)
+            found.append(article)
+    return found
+
+
+def cmd_follow(args: argparse.Namespace) -> int:
+    from knowledge.feeds import follow
+
+    feed = follow(open_knowledge(args, semantic="off").store, args.feed)
+    print(f"following {feed.url} (fetched at the next round: faktabot fetch, or the running bot)")
+    return 0
+
+
+def cmd_unfollow(args: argparse.Namespace) -> int:
+    from knowledge.feeds import unfollow
+
+    feed = unfollow(open_knowledge(args, semantic="off").store, args.feed)
+    print(f"no longer following {feed.url} (its {feed.articles} articles stay)")
+    return 0
+
+
+def cmd_feeds(args: argparse.Namespace) -> int:
+    from knowledge.feeds import feeds
+
+    for f in feeds(open_knowledge(args, semantic="off").store):
+        print(
+            f"{f.status}\t{f.articles} articles\tchecked {f.checked or '-'}\t"
+            f"ok {f.succeeded or '-'}\t{f.url}\t{f.detail}"
+        )
+    return 0
+
+
+def cmd_fetch(args: argparse.Namespace) -> int:
+    from bot.config import max_age_days
+    from knowledge.feeds import feeds, poll
+    from knowledge.fetch import Fetcher
+
+    store = open_knowledge(args, semantic="off").store
+    store.check_health()
+    with Fetcher() as fetcher:
+        done = poll(store, fetcher, force=True, max_age_days=max_age_days())
+    for f in feeds(store):
+        if f.url in done.outcomes:
+            print(f"{f.status}\t{f.url}\t{f.detail}")
+    print(
+        f"{done.feeds} feeds in {done.seconds:.1f} s: {done.unchanged} unchanged,"
+        f" {done.failed} failed; articles: {done.added} added, {done.updated} updated,"
+        f" {done.errors} failed, {done.expired} expired"
+    )
     return 0
 
 
@@ -284,7 +371,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
 
 
 def cmd_articles(args: argparse.Namespace) -> int:
-    for a in open_knowledge(args, semantic="off").articles():
+    if args.latest is not None and args.latest < 1:
+        raise FaktabotError("--latest must be at least 1")
+    for a in open_knowledge(args, semantic="off").store.articles(latest=args.latest):
         print(
             f"{a.id}\t{a.date or '-'}\t{a.facts} facts\t{a.title}" + (f"\t{a.url}" if a.url else "")
         )
@@ -350,6 +439,10 @@ COMMANDS = {
     "ask": cmd_ask,
     "ingest": cmd_ingest,
     "articles": cmd_articles,
+    "follow": cmd_follow,
+    "unfollow": cmd_unfollow,
+    "feeds": cmd_feeds,
+    "fetch": cmd_fetch,
     "embed": cmd_embed,
     "remove": cmd_remove,
     "optimize": cmd_optimize,

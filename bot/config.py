@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 from knowledge.dialogue import FOLLOW_UP_SECONDS
 from knowledge.embed import MODES as SEMANTIC_MODES
 from knowledge.errors import FaktabotError
+from knowledge.feeds import INTERVAL_SECONDS as FEED_INTERVAL_SECONDS
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_USER_RATE = 20
@@ -29,6 +30,7 @@ MAX_WORKERS = 64
 MAX_UPLOAD_LIMIT = 20 * 1024 * 1024  # bots cannot download bigger files from Telegram
 # Telegram's rule for setWebhook's secret_token.
 DEFAULT_FOLLOW_UP_SECONDS = int(FOLLOW_UP_SECONDS)  # 0 turns follow-ups off
+DEFAULT_FEED_INTERVAL = int(FEED_INTERVAL_SECONDS)
 WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 
@@ -62,6 +64,10 @@ class Config:
     semantic: str = "auto"
     # How long a conversation remembers its last answer for follow-up questions.
     follow_up_seconds: int = DEFAULT_FOLLOW_UP_SECONDS
+    # How often the running bot polls the feeds it follows (`faktabot follow`).
+    feed_interval: int = DEFAULT_FEED_INTERVAL
+    # Articles dated longer ago than this are removed after each polling round; None keeps all.
+    max_age_days: int | None = None
 
     @property
     def has_token(self) -> bool:
@@ -118,7 +124,22 @@ class Config:
                 env, "FAKTABOT_FOLLOW_UP_SECONDS", DEFAULT_FOLLOW_UP_SECONDS, low=0, high=86_400
             ),
             semantic=semantic_mode(env),
+            feed_interval=_number(
+                env, "FAKTABOT_FEED_INTERVAL", DEFAULT_FEED_INTERVAL, low=1, high=7 * 86_400
+            ),
+            max_age_days=max_age_days(env),
         )
+
+
+def max_age_days(env: Mapping[str, str] | None = None) -> int | None:
+    """FAKTABOT_MAX_AGE_DAYS: expire older articles; unset (the default) keeps everything.
+
+    Read on its own too, for `faktabot fetch`, which needs no token.
+    """
+    env = os.environ if env is None else env
+    if not env.get("FAKTABOT_MAX_AGE_DAYS", "").strip():
+        return None
+    return _number(env, "FAKTABOT_MAX_AGE_DAYS", 0, low=1, high=100 * 366)
 
 
 def semantic_mode(env: Mapping[str, str] | None = None) -> str:

@@ -18,6 +18,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +30,7 @@ from telegram.request import HTTPXRequest
 
 from bot.handlers import CONFIG, KB, METRICS
 from knowledge.errors import FaktabotError
+from knowledge.feeds import INTERVAL_SECONDS, Feed, Round, feeds
 from knowledge.vectors import VectorCounts, stored_counts
 
 if TYPE_CHECKING:
@@ -41,6 +43,7 @@ SERVER = "health_server"  # bot_data key of the running HealthServer
 NAMESPACE = "faktabot"
 READ_TIMEOUT = 5.0  # seconds a client may take to send its request
 MAX_REQUEST_LINE = 2048
+STALE_ROUNDS = 3  # a feed with no successful fetch in this many intervals is stale
 _ERROR_KINDS = {
     400: "bad_request",
     401: "unauthorized",
@@ -92,6 +95,18 @@ class Metrics:
         self.vectors_missing = Gauge(
             "vectors_missing", "Facts still waiting for their sentence vector", **own
         )
+        self.feed_polls = Counter(
+            "feed_polls", "Feeds fetched, by outcome (ok, unchanged, empty, …)", ["status"], **own
+        )
+        self.feed_articles = Counter(
+            "feed_articles", "Articles from feeds: added, updated or failed", ["outcome"], **own
+        )
+        self.feed_age = Gauge(
+            "feed_seconds_since_success",
+            "Seconds since each feed was last fetched successfully",
+            ["feed"],
+            **own,
+        )
 
     def observe(self, result: Result, seconds: float) -> None:
         """Count one chat message: a looked-up question (and how long the lookup took), or
@@ -113,6 +128,24 @@ class Metrics:
         self.semantic.set(int(semantic))
         self.vectors.set(counts.have)
         self.vectors_missing.set(counts.missing)
+
+    def saw_round(self, done: Round) -> None:
+        """Count one polling round of the feeds."""
+        for status in done.outcomes.values():
+            self.feed_polls.labels(status).inc()
+        for outcome, n in (
+            ("added", done.added),
+            ("updated", done.updated),
+            ("failed", done.errors),
+        ):
+            if n:
+                self.feed_articles.labels(outcome).inc(n)
+
+    def saw_feeds(self, followed: list[Feed], now: datetime) -> None:
+        """Each feed's time since its last success (since it was followed, before one)."""
+        self.feed_age.clear()
+        for feed in followed:
+            self.feed_age.labels(feed.url).set(feed_age(feed, now))
 
     def telegram_ok(self) -> None:
         self.last_telegram_ok = self.clock()
@@ -194,12 +227,28 @@ def vector_counts(kb: Knowledge) -> VectorCounts:
     return kb.vectors.counts() if kb.vectors is not None else stored_counts(kb.store)
 
 
-def check(kb: Knowledge, metrics: Metrics) -> tuple[int, dict[str, Any]]:
-    """The /healthz status and body: 503 when the database cannot be read."""
+def feed_age(feed: Feed, now: datetime) -> float:
+    """Seconds since the feed last worked (since it was followed, if it never has)."""
+    stamp = feed.succeeded or feed.added
+    then = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    return max(0.0, (now - then).total_seconds())
+
+
+def stale_feeds(followed: list[Feed], interval: float, now: datetime) -> list[str]:
+    """Feeds with no successful fetch in STALE_ROUNDS polling intervals."""
+    return [f.url for f in followed if feed_age(f, now) > STALE_ROUNDS * interval]
+
+
+def check(
+    kb: Knowledge, metrics: Metrics, *, feed_interval: float = INTERVAL_SECONDS
+) -> tuple[int, dict[str, Any]]:
+    """The /healthz status and body: 503 when the database cannot be read. Stale feeds are
+    named, but the bot still answers: they do not make it unhealthy."""
     body: dict[str, Any] = {"status": "ok"}
     try:
         counts = kb.store.counts()
         vectors = vector_counts(kb)
+        followed = feeds(kb.store)
     except sqlite3.Error as exc:
         body["status"] = "error"
         body["database"] = {"ok": False, "error": str(exc)}
@@ -210,6 +259,11 @@ def check(kb: Knowledge, metrics: Metrics) -> tuple[int, dict[str, Any]]:
             "model": vectors.model,
             "vectors": vectors.have,
             "missing": vectors.missing,
+        }
+        now = datetime.now(UTC)
+        body["feeds"] = {
+            "followed": len(followed),
+            "stale": stale_feeds(followed, feed_interval, now),
         }
     body.update(metrics.snapshot())
     return (200 if body["status"] == "ok" else 503), body
@@ -249,7 +303,8 @@ class HealthServer:
         metrics: Metrics = self.application.bot_data[METRICS]
         path = path.split("?", 1)[0]
         if path == "/healthz":
-            status, body = check(self.application.bot_data[KB], metrics)
+            interval = self.application.bot_data[CONFIG].feed_interval
+            status, body = check(self.application.bot_data[KB], metrics, feed_interval=interval)
             return status, "application/json", json.dumps(body).encode() + b"\n"
         if path == "/metrics":
             kb = self.application.bot_data[KB]
@@ -257,6 +312,7 @@ class HealthServer:
             # when it cannot be read.
             with contextlib.suppress(sqlite3.Error):
                 metrics.saw_vectors(kb.semantic, vector_counts(kb))
+                metrics.saw_feeds(feeds(kb.store), datetime.now(UTC))
             return 200, CONTENT_TYPE_LATEST, generate_latest(metrics.registry)
         return 404, "text/plain; charset=utf-8", b"not found\n"
 

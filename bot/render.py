@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 
 from telegram import (
     InlineKeyboardButton,
@@ -19,6 +20,7 @@ from telegram import (
     LinkPreviewOptions,
 )
 
+from knowledge.feeds import Feed
 from knowledge.model import Article, Fact, Hit, Passage, Result
 from knowledge.service import MAX_QUESTION
 
@@ -39,6 +41,7 @@ COMMANDS = (
     ("help", "Sådan bruger du mig"),
     ("spoerg", "Stil et spørgsmål (også i grupper)"),
     ("kilder", "Se de artikler, jeg kender"),
+    ("nyt", "De nyeste artikler"),
     ("om", "Hvad er faktabot, og hvordan svarer den?"),
     ("hvorfor", "Hvorfor fik jeg det svar? (svar på mit svar)"),
 )
@@ -269,11 +272,25 @@ def _clip(
     return clipped, (1 + len(lead), 1 + len(lead) + len(window))
 
 
-def _quoted(text: str, span: tuple[int, int] | None, rest_html: str) -> str:
-    """A blockquote of `text` (span bold) followed by `rest_html`, within MAX_MESSAGE."""
-    budget = MAX_MESSAGE - visible_len(rest_html) - 1
+def _quoted(text: str, span: tuple[int, int] | None, rest_html: str, lead_html: str = "") -> str:
+    """`lead_html`, a blockquote of `text` (span bold) and `rest_html`, within MAX_MESSAGE."""
+    lead_html = f"{lead_html}\n" if lead_html else ""
+    budget = MAX_MESSAGE - visible_len(lead_html + rest_html) - 1
     text, span = _clip(text, span, budget)
-    return truncate_html(f"<blockquote>{_bolded(text, span)}</blockquote>\n{rest_html}")
+    quote = f"<blockquote>{_bolded(text, span)}</blockquote>"
+    return truncate_html(f"{lead_html}{quote}\n{rest_html}")
+
+
+# Answers to these kinds of question go stale as news moves on: they say how old they are.
+DATED_KINDS = frozenset({"time", "number"})
+
+
+def dated_lead(result: Result) -> str:
+    """ "Ifølge artiklen fra 25. marts 2024:" before a when or how-many answer."""
+    date = format_date(result.answer.fact.article.date) if result.answer else None
+    if not date or result.explanation.answer_type not in DATED_KINDS:
+        return ""
+    return f"Ifølge artiklen fra {esc(date)}:"
 
 
 def _source_text(article: Article) -> str:
@@ -351,7 +368,7 @@ def answer_html(result: Result) -> str:
     if corrected:
         words = ", ".join(f"«{esc(a)}» som «{esc(b)}»" for a, b in corrected)
         rest += f"\n<i>(Jeg læste {words}.)</i>"
-    return _quoted(answer.fact.text, answer.span, rest)
+    return _quoted(answer.fact.text, answer.span, rest, dated_lead(result))
 
 
 def _closest(result: Result, limit: int = MAX_ALTERNATIVES) -> list[Hit]:
@@ -527,6 +544,79 @@ def articles_html(articles: Sequence[Article]) -> str:
             break
         lines.append(line)
     return truncate_html("\n".join(lines))
+
+
+def latest_html(articles: Sequence[Article]) -> str:
+    """/nyt: the newest articles, as the store ordered them."""
+    if not articles:
+        return NO_ARTICLES
+    lines = ["<b>De nyeste artikler:</b>"]
+    lines += [f"• {source_html(a).removeprefix('Kilde: ')} – {_count(a)}" for a in articles]
+    return truncate_html("\n".join(lines))
+
+
+FOLLOW_HINT = (
+    "Skriv /folg og adressen på et RSS- eller Atom-feed, "
+    "fx <code>/folg https://example.dk/rss</code>."
+)
+UNFOLLOW_HINT = "Skriv /stopfolg og feedets adresse. Se dem med /feeds."
+NO_FEEDS = "Jeg følger ingen feeds. Tilføj et med /folg og feedets adresse."
+# A feed's status (knowledge.feeds) as a reader would say it.
+FEED_STATUS = {
+    "new": "⏳ ikke hentet endnu",
+    "ok": "✅ ok",
+    "unchanged": "✅ uændret",
+    "empty": "⚠️ tomt feed",
+    "invalid": "⚠️ ikke et brugbart feed",
+    "error": "❌ fejl",
+}
+
+
+def followed_html(url: str) -> str:
+    return f"Jeg følger nu {esc(url)}.\nDet hentes ved næste runde; se status med /feeds."
+
+
+def not_followed_html(url: str) -> str:
+    return f"Jeg følger ikke {esc(shorten(url, 200))}. Se de feeds, jeg følger, med /feeds."
+
+
+def unfollowed_html(feed: Feed) -> str:
+    noun = "artikel" if feed.articles == 1 else "artikler"
+    return f"Jeg følger ikke længere {esc(feed.url)}.\nDens {feed.articles} {noun} bliver."
+
+
+def feeds_html(feeds: Sequence[Feed], *, now: datetime) -> str:
+    """/feeds: each feed's status, when it last worked, and what it brought."""
+    if not feeds:
+        return NO_FEEDS
+    lines = [f"<b>Feeds ({len(feeds)}):</b>"]
+    for feed in feeds:
+        status = FEED_STATUS.get(feed.status, esc(feed.status))
+        noun = "artikel" if feed.articles == 1 else "artikler"
+        when = _ago(feed.succeeded, now) if feed.succeeded else "aldrig"
+        lines.append(
+            f"• {esc(shorten(feed.title or feed.url, 80))}\n  {esc(feed.url)}\n"
+            f"  {status} · {feed.articles} {noun} · sidst hentet: {when}"
+        )
+        if feed.status in {"error", "invalid", "empty"} and feed.detail:
+            lines.append(f"  <i>{esc(shorten(feed.detail, 200))}</i>")
+    return truncate_html("\n".join(lines))
+
+
+def _ago(stamp: str, now: datetime) -> str:
+    """ "2024-03-25 10:00:00" (UTC) as "for 5 min. siden"."""
+    try:
+        then = datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+    except ValueError:
+        return esc(stamp)
+    seconds = max(0, int((now - then).total_seconds()))
+    if seconds < 60:
+        return "lige nu"
+    if seconds < 3600:
+        return f"for {seconds // 60} min. siden"
+    if seconds < 86_400:
+        return f"for {seconds // 3600} t. siden"
+    return f"for {seconds // 86_400} d. siden"
 
 
 def _count(article: Article) -> str:

@@ -195,7 +195,7 @@ def _article(
         _reject_controls(title, where, field="title")
         title = " ".join(title.split()) or None
     if url is not None:
-        url = _check_url(url.strip(), where) if url.strip() else None
+        url = check_url(url.strip(), where) if url.strip() else None
     return ArticleInput(text=text, title=title, date=date, url=url, source=source)
 
 
@@ -260,7 +260,7 @@ def _parse_date(value: str, where: str, *, allow_time: bool) -> str:
     return value
 
 
-def _check_url(url: str, where: str) -> str:
+def check_url(url: str, where: str) -> str:
     """Only http(s) links with a host are shown to users as sources."""
     try:
         parts = urlsplit(url)

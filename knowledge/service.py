@@ -35,12 +35,16 @@ from .params import DecisionParams, Params
 from .query import Query, analyse
 from .smalltalk import MORE, phrasebook
 from .spans import find_span
-from .store import IngestResult, Store
+from .store import IngestResult, Store, reading
 from .synonyms import Synonyms
 from .vectors import Vectors
 
 MAX_QUESTION = 500  # characters; longer messages are not questions (the one limit, bot included)
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files
+# Two sentences "answer about equally well" when their rank scores are this close (and the
+# same question words were found in both); the newer article's is then quoted.
+NEWER_WITHIN = 0.1
+NEWER_RIVALS = 6  # how far down the ranking a newer near-equal is looked for
 
 logger = logging.getLogger(__name__)
 
@@ -191,14 +195,18 @@ class Knowledge:
         problem = _problem(question)
         if problem:
             return Result(question, None, problem=problem)
-        query, ranked = self.analyse(question)
-        if not query.words:
-            return Result(question, None, problem="no_words")
-        if exclude:
-            ranked = [c for c in ranked if c.fact_id not in exclude]
-        if within is not None:
-            ranked = [c for c in ranked if c.article_id == within]
-        return self._result(question, query, ranked, alternatives)
+        # One snapshot of the database for the whole lookup: an article replaced by a new
+        # version meanwhile is seen whole, old or new, never ranked in one and read in the
+        # other.
+        with reading(self.store.db):
+            query, ranked = self.analyse(question)
+            if not query.words:
+                return Result(question, None, problem="no_words")
+            if exclude:
+                ranked = [c for c in ranked if c.fact_id not in exclude]
+            if within is not None:
+                ranked = [c for c in ranked if c.article_id == within]
+            return self._result(question, query, ranked, alternatives)
 
     def _result(
         self,
@@ -207,7 +215,7 @@ class Knowledge:
         ranked: list[Candidate],
         alternatives: int,
     ) -> Result:
-        distinct = _distinct(ranked)
+        distinct = self._newest_first(_distinct(ranked))
         features = self.decide_on(query, distinct)
         decision = self.decision_for(distinct)
         confidence = decision.confidence(features)
@@ -232,6 +240,30 @@ class Knowledge:
         answer = Answer(top.fact, round(confidence, 4), span)
         turn = turn_of(query, answer, about_someone=someone)
         return Result(question, answer, tuple(hits[1 : alternatives + 1]), explanation, turn=turn)
+
+    def _newest_first(self, distinct: list[Candidate]) -> list[Candidate]:
+        """Of sentences in different articles that answer about equally well (the same
+        question words found, a score within NEWER_WITHIN of the best), the newest
+        article's comes first: today's figure replaces yesterday's ("omkring 130 gidsler"
+        becomes "omkring 100"). A product rule, not a fitted weight: it only reorders
+        near-ties, and SQuAD-da's undated articles never meet it."""
+        if len(distinct) < 2:
+            return distinct
+        top = distinct[0]
+        rivals = [
+            c
+            for c in distinct[1:NEWER_RIVALS]
+            if c.article_id != top.article_id
+            and c.matched == top.matched
+            and c.score >= top.score * (1 - NEWER_WITHIN)
+        ]
+        if not rivals:
+            return distinct
+        dates = self.store.article_dates({top.article_id, *(c.article_id for c in rivals)})
+        newest = max([top, *rivals], key=lambda c: dates.get(c.article_id, ""))
+        if newest is top:
+            return distinct
+        return [newest, *(c for c in distinct if c is not newest)]
 
     def converse(self, message: str, previous: Turn | None = None) -> Result:
         """The reply to a chat message: small talk, "mere", a follow-up or a question.

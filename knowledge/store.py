@@ -38,7 +38,7 @@ from .segment import split_sentences
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 HEALTH_CHECK_BYTES = 256 * 2**20  # ingest quick-checks a database file up to this size
 BUSY_MS = 5000  # how long a writer waits for another process's transaction to end
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -166,6 +166,39 @@ CREATE TABLE IF NOT EXISTS vectors (
     vector BLOB NOT NULL
 );
 """,
+    # 8: articles are known by their address (a new version of the same page replaces the
+    # old one), and the feeds an operator follows (`knowledge.feeds`): each feed's last
+    # fetch and its validators for a conditional GET, and each item seen in it.
+    8: """
+CREATE INDEX IF NOT EXISTS articles_url ON articles(url) WHERE url IS NOT NULL;
+CREATE INDEX IF NOT EXISTS asked_fact ON asked(fact_id) WHERE fact_id IS NOT NULL;
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    title TEXT,
+    added TEXT NOT NULL DEFAULT (datetime('now')),
+    etag TEXT,
+    modified TEXT,
+    checked TEXT,
+    succeeded TEXT,
+    status TEXT NOT NULL DEFAULT 'new',
+    detail TEXT NOT NULL DEFAULT '',
+    failures INTEGER NOT NULL DEFAULT 0,
+    retry_at TEXT
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feed_items (
+    feed TEXT NOT NULL REFERENCES feeds(url) ON DELETE CASCADE,
+    link TEXT NOT NULL,
+    stamp TEXT NOT NULL DEFAULT '',
+    title TEXT,
+    date TEXT,
+    etag TEXT,
+    modified TEXT,
+    article_url TEXT,
+    status TEXT NOT NULL DEFAULT 'pending',
+    tries INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (feed, link)
+) WITHOUT ROWID;
+""",
 }
 
 
@@ -213,6 +246,7 @@ class _Prepared:
 class IngestResult:
     article: Article
     added: bool  # False when the same text was already stored
+    replaced: int | None = None  # the id of the older version at the same address
 
 
 @contextlib.contextmanager
@@ -239,6 +273,22 @@ def writing(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     except BaseException:
         db.rollback()
         raise
+
+
+@contextlib.contextmanager
+def reading(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """A read transaction: every statement inside sees the database as it was at the first
+    (a write committed meanwhile by another connection is not seen halfway). Inside
+    another transaction it adds nothing."""
+    if db.conn.in_transaction:
+        yield db
+        return
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if db.conn.in_transaction:
+            db.execute("COMMIT")
 
 
 class Store:
@@ -504,18 +554,63 @@ class Store:
         The new facts enter the full-text index in one INSERT ... SELECT: FTS5 then flushes
         its pending terms once, where a row-by-row insert flushes at every row.
         """
-        added: list[tuple[Article | int, bool]] = []
+        added: list[tuple[Article | int, bool, int | None]] = []
         conn = self.db.conn
         with writing(self.db):
             stats = self._stored_stats()
             staged: list[tuple] = []
             words: list[_Words] = []
+            change = [0, 0]  # facts and content words added, less those replaced
+            kept: dict[int, dict[str, int]] = {}  # new article -> its old version's sentences
+
+            def flush() -> None:
+                """Insert the staged facts and index them in one statement."""
+                last = conn.execute("SELECT max(id) FROM facts").fetchone()[0] or 0
+                conn.executemany(_INSERT_FACTS, staged)
+                conn.execute(
+                    "INSERT INTO facts_fts(rowid, terms, parts)"
+                    " SELECT id, terms, parts FROM facts WHERE id > ?",
+                    [last],
+                )
+                change[0] += len(staged)
+                change[1] += sum(_word_count(r[7]) for r in staged)
+                staged.clear()
+                df: Counter[str] = Counter()
+                first: dict[str, str] = {}
+                for article_words in words:
+                    df.update(article_words.seen)
+                for article_words in reversed(words):  # the first surface form seen wins
+                    first.update(article_words.first)
+                conn.executemany(
+                    "INSERT INTO words (norm, raw, df) VALUES (?, ?, ?)"
+                    " ON CONFLICT(norm) DO UPDATE SET df = df + excluded.df",
+                    [(norm, first[norm], df[norm]) for norm in sorted(df)],
+                )
+                words.clear()
+
             for p in batch:
                 row = conn.execute("SELECT id FROM articles WHERE hash = ?", [p.digest]).fetchone()
                 if row:  # stored before, or earlier in this batch
-                    added.append((row[0], False))
+                    added.append((row[0], False, None))
                     continue
                 item = p.item
+                older = (
+                    item.url
+                    and conn.execute(
+                        "SELECT id FROM articles WHERE url = ? ORDER BY id DESC LIMIT 1", [item.url]
+                    ).fetchone()
+                )
+                old_facts: dict[str, int] = {}
+                if older:  # a new version of the page: it takes the old one's place
+                    flush()  # the older version may be in this batch, its facts still staged
+                    old_facts = dict(
+                        conn.execute(
+                            "SELECT text, id FROM facts WHERE article_id = ?", [older[0]]
+                        ).fetchall()
+                    )
+                    removed = self._delete(older[0])
+                    change[0] -= removed[0]
+                    change[1] -= removed[1]
                 title = item.title or derive_title(item.text)
                 article_id = conn.execute(
                     "INSERT INTO articles (title, title_keys, date, url, hash, text)"
@@ -528,30 +623,21 @@ class Store:
                     for position, paragraph, start, end, *analysed in p.rows
                 )
                 words.append(p.words)
-                added.append((Article(article_id, title, item.date, item.url, len(p.rows)), True))
-            if staged:
-                last = conn.execute("SELECT max(id) FROM facts").fetchone()[0] or 0
-                conn.executemany(_INSERT_FACTS, staged)
-                conn.execute(
-                    "INSERT INTO facts_fts(rowid, terms, parts)"
-                    " SELECT id, terms, parts FROM facts WHERE id > ?",
-                    [last],
-                )
-                self._save_stats(stats, len(staged), sum(_word_count(r[7]) for r in staged))
-            df: Counter[str] = Counter()
-            first: dict[str, str] = {}
-            for article_words in words:
-                df.update(article_words.seen)
-            for article_words in reversed(words):  # the first surface form seen wins
-                first.update(article_words.first)
-            conn.executemany(
-                "INSERT INTO words (norm, raw, df) VALUES (?, ?, ?)"
-                " ON CONFLICT(norm) DO UPDATE SET df = df + excluded.df",
-                [(norm, first[norm], df[norm]) for norm in sorted(df)],
-            )
+                if older:
+                    kept[article_id] = old_facts
+                article = Article(article_id, title, item.date, item.url, len(p.rows))
+                added.append((article, True, older[0] if older else None))
+            if staged or words:
+                flush()
+            if any(new for _, new, _ in added):
+                self._save_stats(stats, *change)
+            for article_id, old_facts in kept.items():
+                self._carry_log(article_id, old_facts)
         return [
-            IngestResult(a if isinstance(a, Article) else self.article(a), added=new)
-            for a, new in added
+            IngestResult(
+                a if isinstance(a, Article) else self.article(a), added=new, replaced=replaced
+            )
+            for a, new, replaced in added
         ]
 
     def remove(self, article_id: int) -> Article:
@@ -559,24 +645,50 @@ class Store:
         article = self.article(article_id)
         with writing(self.db):
             stats = self._stored_stats()
-            counts: dict[str, int] = {}
-            facts = words = 0
-            for text, terms in self.db.execute(
-                "SELECT text, terms FROM facts WHERE article_id = ?", [article_id]
-            ):
-                facts += 1
-                words += _word_count(terms)
-                for norm in sentence_terms(text).words:
-                    counts[norm] = counts.get(norm, 0) + 1
-            self.db.execute("DELETE FROM facts WHERE article_id = ?", [article_id])
-            self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
-            self.db.conn.executemany(
-                "UPDATE words SET df = df - ? WHERE norm = ?",
-                [(df, norm) for norm, df in counts.items()],
-            )
-            self.db.execute("DELETE FROM words WHERE df <= 0")
+            facts, words = self._delete(article_id)
             self._save_stats(stats, -facts, -words)
         return article
+
+    def expire(self, before: str) -> list[Article]:
+        """Remove the articles dated before `before` (YYYY-MM-DD; undated: by when added)."""
+        rows = self.db.execute(
+            "SELECT id FROM articles WHERE coalesce(date, substr(added, 1, 10)) < ?", [before]
+        ).fetchall()
+        return [self.remove(article_id) for (article_id,) in rows]
+
+    def _delete(self, article_id: int) -> tuple[int, int]:
+        """Within a write: delete an article, its facts and their words; (facts, words) gone."""
+        counts: dict[str, int] = {}
+        facts = words = 0
+        for text, terms in self.db.execute(
+            "SELECT text, terms FROM facts WHERE article_id = ?", [article_id]
+        ):
+            facts += 1
+            words += _word_count(terms)
+            for norm in sentence_terms(text).words:
+                counts[norm] = counts.get(norm, 0) + 1
+        self.db.execute("DELETE FROM facts WHERE article_id = ?", [article_id])
+        self.db.execute("DELETE FROM articles WHERE id = ?", [article_id])
+        self.db.conn.executemany(
+            "UPDATE words SET df = df - ? WHERE norm = ?",
+            [(df, norm) for norm, df in counts.items()],
+        )
+        self.db.execute("DELETE FROM words WHERE df <= 0")
+        return facts, words
+
+    def _carry_log(self, article_id: int, old_facts: dict[str, int]) -> None:
+        """Within a write: point the question log at a new version's sentences where the
+        old version's sentence stands unchanged in it, so its votes still count; answers
+        whose sentence was corrected keep an id that no longer resolves (the report shows
+        them without their text)."""
+        moves = [
+            (new_id, old_facts[text])
+            for text, new_id in self.db.execute(
+                "SELECT text, id FROM facts WHERE article_id = ?", [article_id]
+            )
+            if text in old_facts
+        ]
+        self.db.conn.executemany("UPDATE asked SET fact_id = ? WHERE fact_id = ?", moves)
 
     def reanalyse(self) -> None:
         """Recompute every fact's search terms, the word list and the full-text index.
@@ -702,12 +814,27 @@ class Store:
             raise NotFoundError(f"no article with id {article_id}")
         return Article(*row)
 
-    def articles(self) -> list[Article]:
+    def articles(self, *, latest: int | None = None) -> list[Article]:
+        """Every article by id; with `latest`, that many, the newest first (by date, then
+        by when it was added)."""
+        order = "a.id"
+        if latest is not None:
+            order = f"coalesce(a.date, substr(a.added, 1, 10)) DESC, a.id DESC LIMIT {int(latest)}"
         rows = self.db.execute(
             "SELECT a.id, a.title, a.date, a.url, count(f.id) FROM articles a"
-            " LEFT JOIN facts f ON f.article_id = a.id GROUP BY a.id ORDER BY a.id"
+            f" LEFT JOIN facts f ON f.article_id = a.id GROUP BY a.id ORDER BY {order}"
         ).fetchall()
         return [Article(*row) for row in rows]
+
+    def article_dates(self, ids: Iterable[int]) -> dict[int, str]:
+        """Each article's date, or the day it was added when it has none."""
+        ids = list(ids)
+        marks = ",".join("?" * len(ids))
+        rows = self.db.execute(
+            f"SELECT id, coalesce(date, substr(added, 1, 10)) FROM articles WHERE id IN ({marks})",
+            ids,
+        )
+        return dict(rows.fetchall())
 
     def article_text(self, article_id: int) -> str:
         row = self.db.execute("SELECT text FROM articles WHERE id = ?", [article_id]).fetchone()

@@ -63,9 +63,13 @@ def assert_answers(call_text: str, kb, question: str) -> None:
     assert html.escape(fact.text[: result.answer.span[0]]) in quoted(call_text)
     start, end = result.answer.span
     assert f"<b>{html.escape(fact.text[start:end])}</b>" in call_text
-    assert {"type": "blockquote", "offset": 0, "length": len(fact.text)} in [
-        {k: e[k] for k in ("type", "offset", "length")} for e in entities
-    ]
+    # A when or how-many answer says first how old its article is.
+    lead = ""
+    if result.explanation.answer_type in render.DATED_KINDS and fact.article.date:
+        lead = f"Ifølge artiklen fra {render.format_date(fact.article.date)}:\n"
+    assert plain.startswith(lead + fact.text)
+    quote = {"type": "blockquote", "offset": render.utf16_len(lead), "length": len(fact.text)}
+    assert quote in [{k: e[k] for k in ("type", "offset", "length")} for e in entities]
     assert "Kilde:" in plain and html.escape(fact.article.title[:20]) in call_text
 
 
@@ -152,7 +156,7 @@ async def test_commands(bot: Harness) -> None:
 async def test_set_my_commands_at_start_in_danish(bot: Harness) -> None:
     call = await bot.api.wait_call("setMyCommands")
     commands = {c["command"]: c["description"] for c in call.params["commands"]}
-    assert set(commands) == {"start", "help", "spoerg", "kilder", "om", "hvorfor"}
+    assert set(commands) == {"start", "help", "spoerg", "kilder", "nyt", "om", "hvorfor"}
     assert commands["kilder"] == "Se de artikler, jeg kender"
     assert bot.app.bot_data["username"] == BOT_USERNAME
 

@@ -1,0 +1,380 @@
+"""Feeds an operator follows: RSS or Atom, polled for new and corrected articles.
+
+A round (`poll`) fetches every feed that is due, a few requests at once, each with the
+validators of its last answer, so an unchanged feed costs a 304 and nothing more. Of a
+changed feed it fetches the pages of items it has not seen, and of items whose date
+stamp moved (a corrected or updated story); each page's article replaces the older
+version at the same address (`Store.add`). A feed that fails is tried again after the
+poll interval, doubled with every failure in a row, up to six hours; its status says
+why in one line. Nothing here knows of Telegram: the bot runs rounds in a thread, the
+CLI runs one by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .errors import FaktabotError, IngestError, NotFoundError
+from .extract import article_from_html
+from .fetch import Fetcher, FetchError, Page
+from .model import ArticleInput
+from .parse import check_url
+from .store import Store, writing
+
+logger = logging.getLogger(__name__)
+
+INTERVAL_SECONDS = 600
+MAX_BACKOFF_SECONDS = 6 * 3600
+CONCURRENT_REQUESTS = 4  # at once, over every feed and page of a round
+MAX_ITEMS = 100  # items read from one feed, in its own order (the newest first, as a rule)
+MAX_TRIES = 3  # rounds in a row an item's page may fail before it waits for a change
+FEED_TYPES = ("xml", "rss", "atom")  # a Content-Type naming none of these is still tried
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    url: str
+    title: str | None
+    status: str  # "new", "ok", "unchanged", "empty", "invalid", "error"
+    detail: str  # one line: what went wrong, or what the last round brought
+    checked: str | None  # the last fetch, UTC "YYYY-MM-DD HH:MM:SS"
+    succeeded: str | None  # the last fetch that worked (a 304 included)
+    failures: int  # in a row
+    articles: int  # articles of its items in the database now
+    added: str  # when it was followed
+
+
+@dataclass(slots=True)
+class Round:
+    """What one polling round did."""
+
+    feeds: int = 0
+    unchanged: int = 0
+    failed: int = 0  # feeds that could not be fetched or read
+    added: int = 0
+    updated: int = 0  # articles replaced by a newer version of their page
+    same: int = 0  # pages fetched again whose text had not changed
+    errors: int = 0  # pages that could not be fetched or held no article
+    expired: int = 0
+    seconds: float = 0.0
+    outcomes: dict[str, str] = field(default_factory=dict)  # feed -> status
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.expired)
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    feed: str
+    link: str
+    stamp: str
+    title: str | None
+    date: str | None
+    etag: str | None = None  # the page's validators, when it is fetched again
+    modified: str | None = None
+
+
+def follow(store: Store, url: str) -> Feed:
+    """Register a feed (it is fetched at the next round); following it twice is a no-op."""
+    url = check_url(url.strip(), "feed")
+    with writing(store.db):
+        store.db.execute("INSERT OR IGNORE INTO feeds (url) VALUES (?)", [url])
+    return feed(store, url)
+
+
+def unfollow(store: Store, url: str) -> Feed:
+    """Stop following a feed; its articles stay. NotFoundError when it was not followed."""
+    found = feed(store, url.strip())
+    with writing(store.db):
+        store.db.execute("DELETE FROM feeds WHERE url = ?", [found.url])
+    return found
+
+
+_FEED_COLUMNS = (
+    "f.url, f.title, f.status, f.detail, f.checked, f.succeeded, f.failures,"
+    " (SELECT count(DISTINCT i.article_url) FROM feed_items i JOIN articles a"
+    "  ON a.url = i.article_url WHERE i.feed = f.url), f.added"
+)
+
+
+def feeds(store: Store) -> list[Feed]:
+    rows = store.db.execute(f"SELECT {_FEED_COLUMNS} FROM feeds f ORDER BY f.added, f.url")
+    return [Feed(*row) for row in rows]
+
+
+def feed(store: Store, url: str) -> Feed:
+    row = store.db.execute(f"SELECT {_FEED_COLUMNS} FROM feeds f WHERE f.url = ?", [url])
+    found = row.fetchone()
+    if found is None:
+        raise NotFoundError(f"not following {url}")
+    return Feed(*found)
+
+
+def poll(
+    store: Store,
+    fetcher: Fetcher,
+    *,
+    force: bool = False,
+    interval: float = INTERVAL_SECONDS,
+    max_age_days: int | None = None,
+    requests: int = CONCURRENT_REQUESTS,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    stop: threading.Event | None = None,
+) -> Round:
+    """One round over the feeds that are due (every feed with `force`).
+
+    Articles older than `max_age_days` are expired at the end of the round. When `stop`
+    is set, the pages not yet fetched are left for the next round.
+    """
+    stop = stop or threading.Event()
+    started = time.perf_counter()
+    now = clock()
+    result = Round()
+    due = [
+        row
+        for row in store.db.execute("SELECT url, etag, modified, retry_at, failures FROM feeds")
+        if force or row[3] is None or row[3] <= _stamp(now)
+    ]
+    result.feeds = len(due)
+    with ThreadPoolExecutor(max(1, requests), thread_name_prefix="faktabot-fetch") as pool:
+        fetched = pool.map(lambda row: _attempt(fetcher, row[0], row[1], row[2]), due)
+        for (url, _, _, _, failures), page in zip(due, fetched, strict=True):
+            _read_feed(store, url, page, failures, result, now, interval)
+        todo = _pending(store, [row[0] for row in due])
+
+        def fetch_page(item: _Item) -> Page | FetchError | None:
+            return None if stop.is_set() else _attempt(fetcher, item.link, item.etag, item.modified)
+
+        for item, page in zip(todo, pool.map(fetch_page, todo), strict=True):
+            if page is not None and not stop.is_set():
+                _store_item(store, item, page, result)
+    if max_age_days is not None:
+        cutoff = (now - timedelta(days=max_age_days)).date().isoformat()
+        result.expired = len(store.expire(cutoff))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _attempt(
+    fetcher: Fetcher, url: str, etag: str | None, modified: str | None
+) -> Page | FetchError:
+    try:
+        return fetcher.get(url, etag=etag, modified=modified)
+    except FetchError as exc:
+        return exc
+
+
+def _read_feed(
+    store: Store,
+    url: str,
+    page: Page | FetchError,
+    failures: int,
+    result: Round,
+    now: datetime,
+    interval: float,
+) -> None:
+    """Record how the feed's fetch went, and its new or changed items as pending."""
+    if isinstance(page, FetchError):
+        result.failed += 1
+        _record(store, url, now, "error", str(page), failed=failures + 1, interval=interval)
+        result.outcomes[url] = "error"
+        return
+    if page.unchanged:  # the status and detail of its last change still hold
+        result.unchanged += 1
+        with writing(store.db):
+            store.db.execute(
+                "UPDATE feeds SET checked = ?, succeeded = ?, failures = 0, retry_at = NULL"
+                " WHERE url = ?",
+                [_stamp(now)] * 2 + [url],
+            )
+        result.outcomes[url] = "unchanged"
+        return
+    parsed = _parse(page)
+    if isinstance(parsed, str):
+        result.failed += 1
+        _record(store, url, now, "invalid", parsed, failed=failures + 1, interval=interval)
+        result.outcomes[url] = "invalid"
+        return
+    title, entries, flaw = parsed
+    items, linkless = _items(url, entries)
+    known = dict(
+        store.db.execute(
+            "SELECT link, stamp FROM feed_items WHERE feed = ? AND status = 'ok'", [url]
+        ).fetchall()
+    )
+    fresh = [i for i in items if known.get(i.link) != i.stamp]
+    if not entries:
+        status, detail = "empty", "the feed has no items"
+    elif not items:
+        status, detail = "invalid", f"none of its {linkless} items links to an article"
+    else:
+        status = "ok"
+        detail = f"{len(items)} items, {len(fresh)} new or changed"
+        if linkless:
+            detail += f", {linkless} without a link"
+    if flaw:
+        detail += f" (the feed has errors: {flaw})"
+    with writing(store.db):
+        _record(store, url, now, status, detail, validators=(page.etag, page.modified), title=title)
+        store.db.conn.executemany(
+            "INSERT INTO feed_items (feed, link, stamp, title, date, status, tries)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', 0) ON CONFLICT (feed, link) DO UPDATE SET"
+            " stamp = excluded.stamp, title = excluded.title, date = excluded.date,"
+            " status = 'pending', tries = 0",
+            [(i.feed, i.link, i.stamp, i.title, i.date) for i in fresh],
+        )
+    if status == "invalid":
+        result.failed += 1
+    result.outcomes[url] = status
+
+
+def _pending(store: Store, urls: list[str]) -> list[_Item]:
+    """The items of these feeds whose pages are to be fetched: new or changed ones, and
+    ones that failed fewer than MAX_TRIES times (a round stopped early leaves some)."""
+    if not urls:
+        return []
+    marks = ",".join("?" * len(urls))
+    rows = store.db.execute(
+        "SELECT feed, link, stamp, title, date, etag, modified FROM feed_items"
+        f" WHERE feed IN ({marks}) AND (status = 'pending' OR (status = 'error' AND tries < ?))",
+        [*urls, MAX_TRIES],
+    )
+    return [_Item(*row) for row in rows]
+
+
+def _parse(page: Page) -> tuple[str | None, list[Any], str | None] | str:
+    """(feed title, entries, what is wrong with its XML), or why the body is no feed."""
+    import feedparser
+
+    parsed = feedparser.parse(
+        page.body, response_headers={"content-type": page.content_type or "application/xml"}
+    )
+    if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
+        reason = getattr(parsed, "bozo_exception", None)
+        if not parsed.version and page.content_type == "text/html":
+            return "the address is a web page, not an RSS or Atom feed"
+        return f"not a valid RSS or Atom feed ({_one_line(reason)})"
+    if not parsed.version and not parsed.entries:
+        return "not an RSS or Atom feed"
+    flaw = _one_line(getattr(parsed, "bozo_exception", None)) if parsed.bozo else None
+    return parsed.feed.get("title") or None, list(parsed.entries), flaw
+
+
+def _items(feed_url: str, entries: Iterable[Any]) -> tuple[list[_Item], int]:
+    """The feed's items that link to a page (at most MAX_ITEMS), and how many did not."""
+    items: dict[str, _Item] = {}
+    linkless = 0
+    for entry in entries:
+        link = (entry.get("link") or "").strip()
+        try:
+            link = check_url(link, feed_url) if link else ""
+        except IngestError:
+            link = ""
+        if not link:
+            linkless += 1
+            continue
+        if link in items or len(items) >= MAX_ITEMS:
+            continue
+        # feedparser maps a missing "updated" to "published" with a warning: ask for each.
+        stamp = (entry["updated"] if "updated" in entry else entry.get("published")) or ""
+        items[link] = _Item(feed_url, link, stamp, entry.get("title"), _entry_date(entry))
+    return list(items.values()), linkless
+
+
+def _entry_date(entry: Any) -> str | None:
+    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
+    return time.strftime("%Y-%m-%d", parsed) if parsed else None
+
+
+def _store_item(store: Store, item: _Item, page: Page | FetchError, result: Round) -> None:
+    """Extract and store one item's article; record the item either way."""
+    validators: tuple[str | None, str | None] = (item.etag, item.modified)
+    article_url = None
+    try:
+        if isinstance(page, FetchError):
+            raise page
+        if page.unchanged:
+            result.same += 1
+            status = "ok"
+        else:
+            validators = (page.etag, page.modified)
+            found = article_from_html(page.text(), page.url)
+            outcome = store.add(_with_feed_details(found, item))
+            article_url = outcome.article.url
+            if outcome.replaced is not None:
+                result.updated += 1
+            elif outcome.added:
+                result.added += 1
+            else:
+                result.same += 1
+            status = "ok"
+    except FaktabotError as exc:
+        result.errors += 1
+        status = "error"
+        logger.info("Feed item %s: %s", item.link, exc)
+    with writing(store.db):
+        store.db.execute(
+            "UPDATE feed_items SET etag = ?, modified = ?,"
+            " article_url = coalesce(?, article_url), status = ?,"
+            " tries = CASE WHEN ? = 'ok' THEN 0 ELSE tries + 1 END WHERE feed = ? AND link = ?",
+            [*validators, article_url, status, status, item.feed, item.link],
+        )
+
+
+def _with_feed_details(found: ArticleInput, item: _Item) -> ArticleInput:
+    """The page's own title and date first; the feed's where the page had none."""
+    return ArticleInput(
+        found.text,
+        found.title or (item.title or "").strip() or None,
+        found.date or item.date,
+        found.url,
+        found.source,
+    )
+
+
+def _record(
+    store: Store,
+    url: str,
+    now: datetime,
+    status: str,
+    detail: str,
+    *,
+    failed: int = 0,
+    interval: float = INTERVAL_SECONDS,
+    validators: tuple[str | None, str | None] | None = None,
+    title: str | None = None,
+) -> None:
+    """Write a feed's status; a failure also sets when it is tried again (backoff)."""
+    stamp = _stamp(now)
+    with writing(store.db):
+        if failed:
+            wait = min(interval * 2 ** (failed - 1), MAX_BACKOFF_SECONDS)
+            store.db.execute(
+                "UPDATE feeds SET checked = ?, status = ?, detail = ?, failures = ?,"
+                " retry_at = ? WHERE url = ?",
+                [stamp, status, detail, failed, _stamp(now + timedelta(seconds=wait)), url],
+            )
+            return
+        etag, modified = validators or (None, None)
+        store.db.execute(
+            "UPDATE feeds SET checked = ?, succeeded = ?, status = ?, detail = ?, failures = 0,"
+            " retry_at = NULL, etag = coalesce(?, etag), modified = coalesce(?, modified),"
+            " title = coalesce(?, title) WHERE url = ?",
+            [stamp, stamp, status, detail, etag, modified, title, url],
+        )
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _one_line(reason: object) -> str:
+    return " ".join(str(reason or "unreadable").split())[:200]
