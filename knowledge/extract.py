@@ -24,7 +24,8 @@ from .parse import parse_text
 logger = logging.getLogger(__name__)
 
 MIN_CHARS = 80  # less than this is no article (a title and a line at most)
-WALL_CHARS = 1200  # a text this short that mentions cookies or logins is a wall
+WALL_CHARS = 1200  # a text this short that talks of cookies or logins is a wall …
+WALL_CUES = 2  # … when it uses this many of the words in data/walls.txt
 _SENTENCE_END = re.compile(r"[.!?…»\"”]")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -60,7 +61,7 @@ def article_from_html(html: str, url: str) -> ArticleInput:
     text = (document.text or "").strip() if document is not None else ""
     if len(text) < MIN_CHARS or not _SENTENCE_END.search(text):
         raise NoArticleError(f"{url}: no article text on the page")
-    if len(text) < WALL_CHARS and _wall_words().search(fold(text)):
+    if len(text) < WALL_CHARS and len(set(_wall_words().findall(fold(text)))) >= WALL_CUES:
         raise NoArticleError(
             f"{url}: the page shows a cookie consent, login or paywall, not the article"
         )

@@ -165,6 +165,15 @@ def test_a_page_without_an_article_is_refused(body) -> None:
         article_from_html(body, "http://127.0.0.1/side.html")
 
 
+def test_a_short_article_that_mentions_a_subscription_is_an_article() -> None:
+    brief = [
+        "Streamingtjenesten hæver prisen på sit billigste abonnement med 20 kroner.",
+        "Den nye pris gælder fra 1. september, oplyser selskabet.",
+    ]
+    article = article_from_html(page("Dyrere streaming", brief), "http://127.0.0.1/s.html")
+    assert article.text == "\n\n".join(brief)
+
+
 def test_ingest_a_link_answers_from_it_with_the_link_as_source(site, run) -> None:
     url = site.put("/artikel.html", page("Ny bro over Limfjorden", BRIDGE, date="2025-06-02"))
     code, out, _ = run("ingest", url)
