@@ -56,7 +56,7 @@ async def post_init(application: Application) -> None:
 
 async def post_shutdown(application: Application) -> None:
     """Stop the feed polling, the health endpoint, the worker processes and the embedding."""
-    news.stop(application)
+    await news.stop(application)
     await health.stop_server(application)
     await application.bot_data[handlers.ASKER].stop()
     # Waits for the embedding batch in hand (a second or so), away from the event loop.

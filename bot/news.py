@@ -1,18 +1,19 @@
 """Feeds in the running bot: the polling job, /nyt for everyone, and /folg, /stopfolg and
 /feeds for admins.
 
-A polling round runs in a thread on its own connection to the database file (as an
-admin's upload does), so chats are answered meanwhile; the bot's own Knowledge sees the
-new articles at its next question, when the content version has moved. The job is
-scheduled in post_init, every FAKTABOT_FEED_INTERVAL seconds, and at most one round runs
-at a time.
+A polling round runs in a thread on its own connection to the database file (`Poller`),
+so chats are answered meanwhile; the bot's own Knowledge sees the new articles at its
+next question, when the content version has moved. The job is scheduled in post_init,
+every FAKTABOT_FEED_INTERVAL seconds, and at most one round runs at a time.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from telegram import Update
@@ -21,7 +22,9 @@ from telegram.ext import Application, ContextTypes
 from bot import render
 from bot.admin import ONLY_ADMINS, is_admin
 from bot.asking import database_file
+from bot.config import Config
 from bot.handlers import CONFIG, KB, METRICS, UPKEEP, send_html
+from bot.health import Metrics
 from knowledge import Store
 from knowledge.errors import FaktabotError, IngestError, NotFoundError
 from knowledge.feeds import Round, feeds, follow, poll, unfollow
@@ -30,57 +33,119 @@ from knowledge.fetch import Fetcher
 logger = logging.getLogger(__name__)
 
 JOB = "feeds"
-STOP = "feeds_stop"  # bot_data: a threading.Event that ends a round early at shutdown
+POLLER = "poller"  # bot_data: the Poller that runs the rounds
 FIRST_ROUND_SECONDS = 2.0  # after start-up, so that the bot answers before it fetches
+CLOSE_SECONDS = 5.0  # how long shutdown waits for a round's requests in flight
 LATEST = 10  # articles /nyt lists
+
+
+class Poller:
+    """Runs polling rounds in a thread of its own, one at a time; the JobQueue wakes it.
+
+    The job itself returns at once, so PTB's shutdown (which waits for running jobs)
+    never waits for a round; `close` stops a round before its next page and waits a
+    moment for the requests in flight. The thread has its own connection to the database
+    file, as an admin's upload has.
+    """
+
+    def __init__(
+        self, path: str, config: Config, metrics: Metrics, on_change: Callable[[], None]
+    ) -> None:
+        self.path = path
+        self.options = {"interval": config.feed_interval, "max_age_days": config.max_age_days}
+        self.metrics = metrics
+        self.on_change = on_change
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="faktabot-feeds", daemon=True)
+
+    def wake(self) -> None:
+        if not self._thread.is_alive() and not self._stop.is_set():
+            self._thread.start()
+        self._wake.set()
+
+    def close(self, timeout: float = CLOSE_SECONDS) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        store = Store.open(self.path, seed=False)
+        try:
+            with Fetcher() as fetcher:
+                while True:
+                    self._wake.wait()
+                    self._wake.clear()
+                    if self._stop.is_set():
+                        return
+                    self._round(store, fetcher)
+        finally:
+            store.db.close()
+
+    def _round(self, store: Store, fetcher: Fetcher) -> None:
+        try:
+            done = poll(store, fetcher, stop=self._stop, **self.options)
+        except (FaktabotError, sqlite3.Error) as exc:
+            logger.warning("Polling the feeds failed: %s", exc)
+            return
+        report(done, self.metrics)
+        if done.changed:
+            self.on_change()
 
 
 def schedule(application: Application) -> None:
     """post_init: poll the feeds every interval (a no-op round when none is followed)."""
     config = application.bot_data[CONFIG]
-    application.bot_data[STOP] = threading.Event()
+    kb = application.bot_data[KB]
+    path = database_file(kb.store)
+    if path is not None:
+        loop = asyncio.get_running_loop()
+        upkeep = application.bot_data[UPKEEP]
+        application.bot_data[POLLER] = Poller(
+            path,
+            config,
+            application.bot_data[METRICS],
+            on_change=lambda: loop.call_soon_threadsafe(upkeep.wake),
+        )
     application.job_queue.run_repeating(
         poll_feeds,
         interval=config.feed_interval,
         first=min(FIRST_ROUND_SECONDS, config.feed_interval),
         name=JOB,
-        job_kwargs={"max_instances": 1, "coalesce": True, "misfire_grace_time": None},
     )
 
 
-def stop(application: Application) -> None:
+async def stop(application: Application) -> None:
     """post_shutdown: a round in progress stops before its next page."""
-    event = application.bot_data.get(STOP)
-    if event is not None:
-        event.set()
+    poller = application.bot_data.pop(POLLER, None)
+    if poller is not None:
+        await asyncio.to_thread(poller.close)
 
 
 async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One polling round, away from the event loop; its counts go to the metrics."""
-    kb = context.bot_data[KB]
-    config = context.bot_data[CONFIG]
-    path = database_file(kb.store)
-    options = {"interval": config.feed_interval, "max_age_days": config.max_age_days}
-    stop_event = context.bot_data[STOP]
-
-    def round_on_file() -> Round:
-        store = Store.open(path, seed=False)
-        try:
-            with Fetcher() as fetcher:
-                return poll(store, fetcher, stop=stop_event, **options)
-        finally:
-            store.db.close()
-
-    try:
-        if path is None:  # a database in memory has only the bot's own connection
-            with Fetcher() as fetcher:
-                done = poll(kb.store, fetcher, stop=stop_event, **options)
-        else:
-            done = await asyncio.to_thread(round_on_file)
-    except FaktabotError as exc:
-        logger.warning("Polling the feeds failed: %s", exc)
+    """Wake the poller for a round. A database in memory has only the bot's own
+    connection, so there (tests, trials) the round runs here, holding up answers."""
+    poller = context.bot_data.get(POLLER)
+    if poller is not None:
+        poller.wake()
         return
-    context.bot_data[METRICS].saw_round(done)
+    config = context.bot_data[CONFIG]
+    with Fetcher() as fetcher:
+        done = poll(
+            context.bot_data[KB].store,
+            fetcher,
+            interval=config.feed_interval,
+            max_age_days=config.max_age_days,
+        )
+    report(done, context.bot_data[METRICS])
+    if done.changed:
+        context.bot_data[UPKEEP].wake()
+
+
+def report(done: Round, metrics: Metrics) -> None:
+    """Count a round in the metrics, and log it when it polled anything."""
+    metrics.saw_round(done)
     if done.feeds:
         logger.info(
             "Polled %d feeds in %.1f s: %d unchanged, %d failed; %d articles added, "
@@ -94,8 +159,6 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
             done.errors,
             done.expired,
         )
-    if done.changed:
-        context.bot_data[UPKEEP].wake()  # new sentences get their vectors
 
 
 async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

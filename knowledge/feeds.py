@@ -205,10 +205,10 @@ def _read_feed(
         return
     title, entries, flaw = parsed
     items, linkless = _items(url, entries)
+    # Items seen before with the same date stamp are not new: a pending one or one whose
+    # page failed fewer than MAX_TRIES times is fetched again by `_pending`, not here.
     known = dict(
-        store.db.execute(
-            "SELECT link, stamp FROM feed_items WHERE feed = ? AND status = 'ok'", [url]
-        ).fetchall()
+        store.db.execute("SELECT link, stamp FROM feed_items WHERE feed = ?", [url]).fetchall()
     )
     fresh = [i for i in items if known.get(i.link) != i.stamp]
     if not entries:

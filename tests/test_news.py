@@ -494,3 +494,23 @@ def test_fetch_and_articles_latest_on_the_command_line(site, run) -> None:
     code, out, _ = run("unfollow", url)
     assert code == 0 and "its 2 articles stay" in out
     assert run("feeds")[1] == ""
+
+
+@pytest.mark.parametrize("validators", [True, False], ids=["304-feed", "feed-always-200"])
+def test_a_page_that_keeps_failing_is_given_up_after_three_tries(
+    kb, site, fetcher, validators
+) -> None:
+    link = site.put("/bro.html", "", status=503)
+    url = site.put(
+        "/rss.xml",
+        rss("T", [("Broen", link, MONDAY)]),
+        content_type="application/rss+xml",
+        validators=validators,  # without: the feed answers 200 every time, as some do
+    )
+    follow(kb.store, url)
+    for _ in range(6):
+        poll(kb.store, fetcher, force=True)
+    assert site.hits["/bro.html"] == 3
+    site.put_feed("/rss.xml", "T", [("Broen", link, TUESDAY)])  # the item changed: try again
+    poll(kb.store, fetcher, force=True)
+    assert site.hits["/bro.html"] == 4
