@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import re
+from configparser import ConfigParser
 from functools import cache
+from html import unescape
 from urllib.parse import urlsplit
 
 from .errors import IngestError
@@ -28,6 +30,9 @@ WALL_CHARS = 1200  # a text this short that talks of cookies or logins is a wall
 WALL_CUES = 2  # … when it uses this many of the words in data/walls.txt
 _SENTENCE_END = re.compile(r"[.!?…»\"”]")
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_HIDDEN = re.compile(r"(?is)<(script|style|noscript|template)\b.*?</\1\s*>")
+_TAG = re.compile(r"<[^>]*>")
+MIN_LEAD_CHARS = 30
 
 
 class NoArticleError(IngestError):
@@ -57,8 +62,12 @@ def article_from_html(html: str, url: str) -> ArticleInput:
         include_tables=False,
         include_images=False,
         date_extraction_params={"extensive_search": False, "original_date": True},
+        config=_settings(),
     )
     text = (document.text or "").strip() if document is not None else ""
+    lead = _visible_lead(document.description if document is not None else None, html, text)
+    if lead:
+        text = f"{lead}\n{text}"
     if len(text) < MIN_CHARS or not _SENTENCE_END.search(text):
         raise NoArticleError(f"{url}: no article text on the page")
     if len(text) < WALL_CHARS and len(set(_wall_words().findall(fold(text)))) >= WALL_CUES:
@@ -73,6 +82,32 @@ def article_from_html(html: str, url: str) -> ArticleInput:
     date = document.date if _DAY.fullmatch(document.date or "") else None
     article = parse_text("\n\n".join(paragraphs), title=title, url=canonical, source=url)
     return ArticleInput(article.text, article.title, date, article.url, url)
+
+
+@cache
+def _settings() -> ConfigParser:
+    """trafilatura's defaults, but a short brief is an article too: below 250 characters
+    of main text it falls back to a reading that glues headline, lead and paragraphs into
+    one line, and faktabot's sentences would no longer be the page's."""
+    from trafilatura.settings import use_config
+
+    settings = use_config()
+    settings.set("DEFAULT", "MIN_EXTRACTED_SIZE", str(MIN_CHARS))
+    return settings
+
+
+def _visible_lead(description: str | None, html: str, text: str) -> str | None:
+    """The page's description when it is its lead: shown on the page (not only in a
+    <meta> tag or a script), and missing from the extracted text. News pages often set
+    the lead above the article body, where the extraction does not look, and it tends to
+    hold the story's main fact."""
+    lead = " ".join((description or "").split())
+    if len(lead) < MIN_LEAD_CHARS or not _SENTENCE_END.search(lead[-1]):
+        return None
+    if fold(lead) in fold(" ".join(text.split())):
+        return None
+    shown = unescape(_TAG.sub(" ", _HIDDEN.sub(" ", html)))
+    return lead if lead in " ".join(shown.split()) else None
 
 
 def _same_words(a: str, b: str) -> bool:

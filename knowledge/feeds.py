@@ -33,6 +33,7 @@ logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 600
 MAX_BACKOFF_SECONDS = 6 * 3600
 CONCURRENT_REQUESTS = 4  # at once, over every feed and page of a round
+PAGES_AHEAD = 4  # pages fetched per request slot before they are stored
 MAX_ITEMS = 100  # items read from one feed, in its own order (the newest first, as a rule)
 MAX_TRIES = 3  # rounds in a row an item's page may fail before it waits for a change
 FEED_TYPES = ("xml", "rss", "atom")  # a Content-Type naming none of these is still tried
@@ -149,13 +150,21 @@ def poll(
         for (url, _, _, _, failures), page in zip(due, fetched, strict=True):
             _read_feed(store, url, page, failures, result, now, interval)
         todo = _pending(store, [row[0] for row in due])
+        # A few pages ahead of the one being stored, not the whole round at once: the
+        # bodies held stay bounded (a page may be 5 MB), and a stop leaves the rest for
+        # the next round unfetched.
+        ahead = max(1, requests) * PAGES_AHEAD
 
         def fetch_page(item: _Item) -> Page | FetchError | None:
             return None if stop.is_set() else _attempt(fetcher, item.link, item.etag, item.modified)
 
-        for item, page in zip(todo, pool.map(fetch_page, todo), strict=True):
-            if page is not None and not stop.is_set():
-                _store_item(store, item, page, result)
+        for at in range(0, len(todo), ahead):
+            if stop.is_set():
+                break
+            chunk = todo[at : at + ahead]
+            for item, page in zip(chunk, pool.map(fetch_page, chunk), strict=True):
+                if page is not None:
+                    _store_item(store, item, page, result)
     if max_age_days is not None:
         cutoff = (now - timedelta(days=max_age_days)).date().isoformat()
         result.expired = len(store.expire(cutoff))

@@ -140,6 +140,34 @@ def test_an_article_page_gives_its_text_title_date_and_address(site) -> None:
     )
 
 
+def brief_page(*, lead_shown: bool) -> str:
+    """A short brief as many news sites lay it out: headline and lead in the article's
+    header, the body in a div of its own, the lead also in the page's description."""
+    lead = "Vejdirektoratet åbner i dag den nye bro over Limfjorden efter tre års byggeri."
+    shown = f'<p class="lead">{lead}</p>' if lead_shown else ""
+    return (
+        '<html><head><meta charset="utf-8"><title>Broen | Testavisen</title>'
+        f'<meta name="description" content="{lead}"></head><body>'
+        "<nav><a href='/'>Forside</a></nav><article><header><h1>Broen</h1>"
+        f'{shown}</header><div class="article-body"><p>{BRIDGE[1]}</p><p>{BRIDGE[2]}</p>'
+        "</div></article><footer>Testavisen</footer></body></html>"
+    )
+
+
+def test_a_brief_keeps_its_paragraphs_and_its_lead() -> None:
+    article = article_from_html(brief_page(lead_shown=True), "http://127.0.0.1/b.html")
+    assert article.text.split("\n\n") == [
+        "Vejdirektoratet åbner i dag den nye bro over Limfjorden efter tre års byggeri.",
+        BRIDGE[1],
+        BRIDGE[2],
+    ]
+
+
+def test_a_description_the_page_does_not_show_is_not_quoted() -> None:
+    article = article_from_html(brief_page(lead_shown=False), "http://127.0.0.1/b.html")
+    assert article.text.split("\n\n") == BRIDGE[1:]
+
+
 def test_a_canonical_link_to_another_site_is_not_trusted(site) -> None:
     html = page("Broen", BRIDGE, canonical="https://other.example/stolen")
     assert article_from_html(html, site.url("/bro.html")).url == site.url("/bro.html")
