@@ -58,5 +58,10 @@ bench-conversation: $(BIN)/faktabot
 bench-faults: $(BIN)/faktabot
 	$(BIN)/python bench/faults.py
 
+# Feed polling from a local web site: 1,000 new pages, a round of 304s, 20 changed (~2 min).
+.PHONY: bench-feeds
+bench-feeds: $(BIN)/faktabot
+	$(BIN)/python bench/feeds.py
+
 clean:
 	rm -rf $(VENV) .venv-semantic build *.egg-info

@@ -542,3 +542,21 @@ def test_a_page_that_keeps_failing_is_given_up_after_three_tries(
     site.put_feed("/rss.xml", "T", [("Broen", link, TUESDAY)])  # the item changed: try again
     poll(kb.store, fetcher, force=True)
     assert site.hits["/bro.html"] == 4
+
+
+def test_a_downvoted_sentence_that_a_correction_removed_is_reported_without_its_text(
+    kb, run
+) -> None:
+    from knowledge.report import build_report
+
+    item = ArticleInput("\n\n".join(FERRY), "Færgen", "2025-06-02", "https://a.dk/f")
+    next(kb.ingest([item]))
+    feedback = Feedback(kb.store)
+    result = kb.ask("Hvor mange passagerer venter rederiet?")
+    assert result.answer.fact.text == FERRY[1]
+    feedback.vote(feedback.log(result, chat_type="private", user_id=7), 7, up=False)
+    next(kb.ingest([ArticleInput("\n\n".join(FERRY_LATER), "Færgen", "2025-06-03", item.url)]))
+    (row,) = build_report(kb.store, days=30, top=10).downvoted
+    assert (row.down, row.text, row.article) == (1, None, None)
+    code, out, _ = run("report")  # the table shows the vote, with no sentence to quote
+    assert code == 0 and "Hvor mange passagerer venter rederiet?" in out
