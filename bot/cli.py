@@ -283,11 +283,12 @@ def fetch_articles(links: list[str], *, title: str | None = None) -> list[Articl
     """The article on each page, all fetched before anything is stored."""
     if not links:
         return []
+    from bot.config import fetch_private
     from knowledge.extract import article_from_html
     from knowledge.fetch import Fetcher
 
     found = []
-    with Fetcher() as fetcher:
+    with Fetcher(allow_private=fetch_private()) as fetcher:
         for link in links:
             page = fetcher.get(link)
             article = article_from_html(page.text(), page.url)
@@ -325,13 +326,13 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from bot.config import max_age_days
+    from bot.config import fetch_private, max_age_days
     from knowledge.feeds import feeds, poll
     from knowledge.fetch import Fetcher
 
     store = open_knowledge(args, semantic="off").store
     store.check_health()
-    with Fetcher() as fetcher:
+    with Fetcher(allow_private=fetch_private()) as fetcher:
         done = poll(store, fetcher, force=True, max_age_days=max_age_days())
     for f in feeds(store):
         if f.url in done.outcomes:

@@ -68,6 +68,8 @@ class Config:
     feed_interval: int = DEFAULT_FEED_INTERVAL
     # Articles dated longer ago than this are removed after each polling round; None keeps all.
     max_age_days: int | None = None
+    # Fetch pages and feeds on this machine or its private network too (off: refused).
+    fetch_private: bool = False
 
     @property
     def has_token(self) -> bool:
@@ -128,7 +130,19 @@ class Config:
                 env, "FAKTABOT_FEED_INTERVAL", DEFAULT_FEED_INTERVAL, low=1, high=7 * 86_400
             ),
             max_age_days=max_age_days(env),
+            fetch_private=fetch_private(env),
         )
+
+
+def fetch_private(env: Mapping[str, str] | None = None) -> bool:
+    """FAKTABOT_FETCH_PRIVATE: 1 lets feeds and pages on private addresses be fetched."""
+    env = os.environ if env is None else env
+    text = env.get("FAKTABOT_FETCH_PRIVATE", "").strip().lower()
+    if text in {"", "0", "false", "no", "off"}:
+        return False
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    raise ConfigError(f"FAKTABOT_FETCH_PRIVATE must be 1 or 0, not {text!r}")
 
 
 def max_age_days(env: Mapping[str, str] | None = None) -> int | None:

@@ -10,6 +10,7 @@ every FAKTABOT_FEED_INTERVAL seconds, and at most one round runs at a time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -43,9 +44,11 @@ class Poller:
     """Runs polling rounds in a thread of its own, one at a time; the JobQueue wakes it.
 
     The job itself returns at once, so PTB's shutdown (which waits for running jobs)
-    never waits for a round; `close` stops a round before its next page and waits a
-    moment for the requests in flight. The thread has its own connection to the database
-    file, as an admin's upload has.
+    never waits for a round. `close` stops a round before its next request and closes
+    the connections of the requests in flight, so that none holds the process's exit
+    for its timeout. The thread has its own connection to the database file, as an
+    admin's upload has. A round that fails in a way nobody foresaw is logged, and the
+    next one runs as usual.
     """
 
     def __init__(
@@ -53,8 +56,10 @@ class Poller:
     ) -> None:
         self.path = path
         self.options = {"interval": config.feed_interval, "max_age_days": config.max_age_days}
+        self.allow_private = config.fetch_private
         self.metrics = metrics
         self.on_change = on_change
+        self.fetcher: Fetcher | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="faktabot-feeds", daemon=True)
@@ -67,20 +72,24 @@ class Poller:
     def close(self, timeout: float = CLOSE_SECONDS) -> None:
         self._stop.set()
         self._wake.set()
+        if self.fetcher is not None:
+            with contextlib.suppress(Exception):  # whatever the requests in flight say
+                self.fetcher.close()
         if self._thread.is_alive():
             self._thread.join(timeout)
 
     def _run(self) -> None:
         store = Store.open(self.path, seed=False)
+        self.fetcher = Fetcher(allow_private=self.allow_private)
         try:
-            with Fetcher() as fetcher:
-                while True:
-                    self._wake.wait()
-                    self._wake.clear()
-                    if self._stop.is_set():
-                        return
-                    self._round(store, fetcher)
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stop.is_set():
+                    return
+                self._round(store, self.fetcher)
         finally:
+            self.fetcher.close()
             store.db.close()
 
     def _round(self, store: Store, fetcher: Fetcher) -> None:
@@ -88,6 +97,10 @@ class Poller:
             done = poll(store, fetcher, stop=self._stop, **self.options)
         except (FaktabotError, sqlite3.Error) as exc:
             logger.warning("Polling the feeds failed: %s", exc)
+            return
+        except Exception:
+            if not self._stop.is_set():  # at shutdown, closed connections fail as they should
+                logger.exception("A polling round failed; the next one runs as usual")
             return
         report(done, self.metrics)
         if done.changed:
@@ -131,7 +144,7 @@ async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
         poller.wake()
         return
     config = context.bot_data[CONFIG]
-    with Fetcher() as fetcher:
+    with Fetcher(allow_private=config.fetch_private) as fetcher:
         done = poll(
             context.bot_data[KB].store,
             fetcher,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from configparser import ConfigParser
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from html import unescape
 from urllib.parse import urlsplit
@@ -61,7 +62,9 @@ def article_from_html(html: str, url: str) -> ArticleInput:
         include_comments=False,
         include_tables=False,
         include_images=False,
-        date_extraction_params={"extensive_search": False, "original_date": True},
+        # The date of the version fetched (an update's, else the first publication's):
+        # "Ifølge artiklen fra …" and the newest-first rule are about the text quoted.
+        date_extraction_params={"extensive_search": False, "original_date": False},
         config=_settings(),
     )
     text = (document.text or "").strip() if document is not None else ""
@@ -79,7 +82,11 @@ def article_from_html(html: str, url: str) -> ArticleInput:
     if title and len(paragraphs) > 1 and _same_words(paragraphs[0], title):
         paragraphs = paragraphs[1:]  # the headline is the title, not a sentence of the article
     canonical = _same_site(document.url, url) if document.url else url
-    date = document.date if _DAY.fullmatch(document.date or "") else None
+    if urlsplit(canonical).path in {"", "/"}:
+        # A site's front page is no article, and every story sent there (a redirect to
+        # the front page or a login) would take the place of the one before.
+        raise NoArticleError(f"{url}: the page is the site's front page, not an article")
+    date = believable_date(document.date if _DAY.fullmatch(document.date or "") else None)
     article = parse_text("\n\n".join(paragraphs), title=title, url=canonical, source=url)
     return ArticleInput(article.text, article.title, date, article.url, url)
 
@@ -123,8 +130,16 @@ def _same_site(canonical: str, fetched: str) -> str:
     except ValueError:
         return fetched
     host = parts.hostname or ""
-    if parts.scheme not in {"http", "https"} or host.removeprefix("www.") != want.removeprefix(
-        "www."
-    ):
-        return fetched
+    elsewhere = host.removeprefix("www.") != want.removeprefix("www.")
+    if parts.scheme not in {"http", "https"} or elsewhere or parts.path in {"", "/"}:
+        return fetched  # a misconfigured page names the front page as every page's own
     return canonical
+
+
+def believable_date(date: str | None, now: datetime | None = None) -> str | None:
+    """A YYYY-MM-DD date unless it lies after tomorrow: a wrong clock or a typo on a
+    page must not make its article the newest for years."""
+    now = now or datetime.now(UTC)
+    if date is None or date > (now + timedelta(days=1)).date().isoformat():
+        return None
+    return date

@@ -13,16 +13,19 @@ CLI runs one by hand.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
+
+import httpx
 
 from .errors import FaktabotError, IngestError, NotFoundError
-from .extract import article_from_html
+from .extract import article_from_html, believable_date
 from .fetch import Fetcher, FetchError, Page
 from .model import ArticleInput
 from .parse import check_url
@@ -34,8 +37,13 @@ INTERVAL_SECONDS = 600
 MAX_BACKOFF_SECONDS = 6 * 3600
 CONCURRENT_REQUESTS = 4  # at once, over every feed and page of a round
 PAGES_AHEAD = 4  # pages fetched per request slot before they are stored
+STOP_CHECK_SECONDS = 0.1  # how often a round waiting for the network looks for a stop
 MAX_ITEMS = 100  # items read from one feed, in its own order (the newest first, as a rule)
 MAX_TRIES = 3  # rounds in a row an item's page may fail before it waits for a change
+# A story is often corrected with no word in its feed: for RECHECK_DAYS after an item was
+# first seen, its page is fetched again (a conditional GET) at most every RECHECK_SECONDS.
+RECHECK_SECONDS = 3600
+RECHECK_DAYS = 2
 FEED_TYPES = ("xml", "rss", "atom")  # a Content-Type naming none of these is still tried
 
 
@@ -86,6 +94,10 @@ class _Item:
 def follow(store: Store, url: str) -> Feed:
     """Register a feed (it is fetched at the next round); following it twice is a no-op."""
     url = check_url(url.strip(), "feed")
+    try:
+        httpx.URL(url).host.encode("idna")
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        raise IngestError(f"feed: invalid url {url!r}; its host name is not valid") from exc
     with writing(store.db):
         store.db.execute("INSERT OR IGNORE INTO feeds (url) VALUES (?)", [url])
     return feed(store, url)
@@ -129,6 +141,7 @@ def poll(
     requests: int = CONCURRENT_REQUESTS,
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     stop: threading.Event | None = None,
+    recheck_seconds: float = RECHECK_SECONDS,
 ) -> Round:
     """One round over the feeds that are due (every feed with `force`).
 
@@ -145,31 +158,73 @@ def poll(
         if force or row[3] is None or row[3] <= _stamp(now)
     ]
     result.feeds = len(due)
-    with ThreadPoolExecutor(max(1, requests), thread_name_prefix="faktabot-fetch") as pool:
-        fetched = pool.map(lambda row: _attempt(fetcher, row[0], row[1], row[2]), due)
-        for (url, _, _, _, failures), page in zip(due, fetched, strict=True):
+
+    def fetch(url: str, etag: str | None, modified: str | None) -> Page | FetchError:
+        return _attempt(fetcher, url, etag, modified)
+
+    feeds_in = _in_order(lambda row: fetch(*row[:3]), due, workers=requests, stop=stop)
+    for (url, _, _, _, failures), page in zip(due, feeds_in, strict=False):
+        if page is None:
+            break
+        try:
             _read_feed(store, url, page, failures, result, now, interval)
-        todo = _pending(store, [row[0] for row in due])
-        # A few pages ahead of the one being stored, not the whole round at once: the
-        # bodies held stay bounded (a page may be 5 MB), and a stop leaves the rest for
-        # the next round unfetched.
-        ahead = max(1, requests) * PAGES_AHEAD
-
-        def fetch_page(item: _Item) -> Page | FetchError | None:
-            return None if stop.is_set() else _attempt(fetcher, item.link, item.etag, item.modified)
-
-        for at in range(0, len(todo), ahead):
-            if stop.is_set():
+        except sqlite3.IntegrityError:  # unfollowed while its answer was on the way
+            result.outcomes[url] = "unfollowed"
+    todo = _pending(store, [row[0] for row in due], now, recheck_seconds)
+    # A few pages ahead of the one being stored, not the whole round at once: the bodies
+    # held stay bounded (a page may be 5 MB), and a stop leaves the rest unfetched.
+    ahead = max(1, requests) * PAGES_AHEAD
+    for at in range(0, len(todo), ahead):
+        chunk = todo[at : at + ahead]
+        pages = _in_order(lambda i: fetch(i.link, i.etag, i.modified), chunk, requests, stop)
+        for item, page in zip(chunk, pages, strict=False):
+            if page is None:
                 break
-            chunk = todo[at : at + ahead]
-            for item, page in zip(chunk, pool.map(fetch_page, chunk), strict=True):
-                if page is not None:
-                    _store_item(store, item, page, result)
+            _store_item(store, item, page, result, now)
+        if stop.is_set():
+            break
     if max_age_days is not None:
         cutoff = (now - timedelta(days=max_age_days)).date().isoformat()
         result.expired = len(store.expire(cutoff))
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _in_order(
+    fetch: Callable[[Any], Page | FetchError], items: list, workers: int, stop: threading.Event
+) -> Iterator[Page | FetchError | None]:
+    """`fetch` of each item, `workers` at once, yielded in the items' order; None (and no
+    more) once `stop` is set.
+
+    The threads are daemons of their own, not a ThreadPoolExecutor's: at a stop, requests
+    in flight are left to end by themselves, and they hold neither the round nor the
+    process's exit (an executor's threads are joined at exit, each up to its timeouts).
+    """
+    results: list[Page | FetchError | None] = [None] * len(items)
+    done = [threading.Event() for _ in items]
+    queue = iter(range(len(items)))
+    lock = threading.Lock()
+
+    def work() -> None:
+        while not stop.is_set():
+            with lock:
+                index = next(queue, None)
+            if index is None:
+                return
+            try:
+                results[index] = fetch(items[index])
+            except Exception as exc:  # a closed client at shutdown, or worse: that item's
+                results[index] = FetchError(f"{exc or type(exc).__name__}", kind="network")
+            done[index].set()
+
+    for _ in range(min(max(1, workers), len(items))):
+        threading.Thread(target=work, name="faktabot-fetch", daemon=True).start()
+    for index in range(len(items)):
+        while not done[index].wait(STOP_CHECK_SECONDS):
+            if stop.is_set():
+                yield None
+                return
+        yield results[index]
 
 
 def _attempt(
@@ -213,7 +268,7 @@ def _read_feed(
         result.outcomes[url] = "invalid"
         return
     title, entries, flaw = parsed
-    items, linkless = _items(url, entries)
+    items, linkless = _items(url, page.url, entries, now)
     # Items seen before with the same date stamp are not new: a pending one or one whose
     # page failed fewer than MAX_TRIES times is fetched again by `_pending`, not here.
     known = dict(
@@ -234,27 +289,34 @@ def _read_feed(
     with writing(store.db):
         _record(store, url, now, status, detail, validators=(page.etag, page.modified), title=title)
         store.db.conn.executemany(
-            "INSERT INTO feed_items (feed, link, stamp, title, date, status, tries)"
-            " VALUES (?, ?, ?, ?, ?, 'pending', 0) ON CONFLICT (feed, link) DO UPDATE SET"
+            "INSERT INTO feed_items (feed, link, stamp, title, date, status, tries, seen)"
+            " VALUES (?, ?, ?, ?, ?, 'pending', 0, ?) ON CONFLICT (feed, link) DO UPDATE SET"
             " stamp = excluded.stamp, title = excluded.title, date = excluded.date,"
             " status = 'pending', tries = 0",
-            [(i.feed, i.link, i.stamp, i.title, i.date) for i in fresh],
+            [(i.feed, i.link, i.stamp, i.title, i.date, _stamp(now)) for i in fresh],
         )
     if status == "invalid":
         result.failed += 1
     result.outcomes[url] = status
 
 
-def _pending(store: Store, urls: list[str]) -> list[_Item]:
-    """The items of these feeds whose pages are to be fetched: new or changed ones, and
-    ones that failed fewer than MAX_TRIES times (a round stopped early leaves some)."""
+def _pending(store: Store, urls: list[str], now: datetime, recheck: float) -> list[_Item]:
+    """The items of these feeds whose pages are to be fetched: new or changed ones, ones
+    that failed fewer than MAX_TRIES times (a round stopped early leaves some), and recent
+    ones not fetched for `recheck` seconds."""
     if not urls:
         return []
     marks = ",".join("?" * len(urls))
     rows = store.db.execute(
         "SELECT feed, link, stamp, title, date, etag, modified FROM feed_items"
-        f" WHERE feed IN ({marks}) AND (status = 'pending' OR (status = 'error' AND tries < ?))",
-        [*urls, MAX_TRIES],
+        f" WHERE feed IN ({marks}) AND (status = 'pending' OR (status = 'error' AND tries < ?)"
+        " OR (status = 'ok' AND seen >= ? AND coalesce(fetched, '') <= ?))",
+        [
+            *urls,
+            MAX_TRIES,
+            _stamp(now - timedelta(days=RECHECK_DAYS)),
+            _stamp(now - timedelta(seconds=recheck)),
+        ],
     )
     return [_Item(*row) for row in rows]
 
@@ -277,15 +339,20 @@ def _parse(page: Page) -> tuple[str | None, list[Any], str | None] | str:
     return parsed.feed.get("title") or None, list(parsed.entries), flaw
 
 
-def _items(feed_url: str, entries: Iterable[Any]) -> tuple[list[_Item], int]:
-    """The feed's items that link to a page (at most MAX_ITEMS), and how many did not."""
+def _items(
+    feed_url: str, base: str, entries: Iterable[Any], now: datetime
+) -> tuple[list[_Item], int]:
+    """The feed's items that link to a page (at most MAX_ITEMS), and how many did not.
+
+    A relative link is read against the feed's own address (`base`, after redirects).
+    """
     items: dict[str, _Item] = {}
     linkless = 0
     for entry in entries:
         link = (entry.get("link") or "").strip()
         try:
-            link = check_url(link, feed_url) if link else ""
-        except IngestError:
+            link = check_url(urljoin(base, link), feed_url) if link else ""
+        except (IngestError, ValueError):
             link = ""
         if not link:
             linkless += 1
@@ -294,16 +361,22 @@ def _items(feed_url: str, entries: Iterable[Any]) -> tuple[list[_Item], int]:
             continue
         # feedparser maps a missing "updated" to "published" with a warning: ask for each.
         stamp = (entry["updated"] if "updated" in entry else entry.get("published")) or ""
-        items[link] = _Item(feed_url, link, stamp, entry.get("title"), _entry_date(entry))
+        date = _entry_date(entry, now)
+        items[link] = _Item(feed_url, link, stamp, entry.get("title"), date)
     return list(items.values()), linkless
 
 
-def _entry_date(entry: Any) -> str | None:
-    parsed = entry.get("published_parsed") or entry.get("updated_parsed")
-    return time.strftime("%Y-%m-%d", parsed) if parsed else None
+def _entry_date(entry: Any, now: datetime) -> str | None:
+    """The item's date (its update's, else its publication's); none when in the future."""
+    # Not .get(): feedparser would fall back to the publication date, with a warning.
+    updated = entry["updated_parsed"] if "updated_parsed" in entry else None  # noqa: SIM401
+    parsed = updated or entry.get("published_parsed")
+    return believable_date(time.strftime("%Y-%m-%d", parsed) if parsed else None, now)
 
 
-def _store_item(store: Store, item: _Item, page: Page | FetchError, result: Round) -> None:
+def _store_item(
+    store: Store, item: _Item, page: Page | FetchError, result: Round, now: datetime
+) -> None:
     """Extract and store one item's article; record the item either way."""
     validators: tuple[str | None, str | None] = (item.etag, item.modified)
     article_url = None
@@ -329,12 +402,16 @@ def _store_item(store: Store, item: _Item, page: Page | FetchError, result: Roun
         result.errors += 1
         status = "error"
         logger.info("Feed item %s: %s", item.link, exc)
+    except Exception:  # a page nobody foresaw must not end the round (nor the next ones)
+        result.errors += 1
+        status = "error"
+        logger.warning("Feed item %s could not be read", item.link, exc_info=True)
     with writing(store.db):
         store.db.execute(
-            "UPDATE feed_items SET etag = ?, modified = ?,"
+            "UPDATE feed_items SET etag = ?, modified = ?, fetched = ?,"
             " article_url = coalesce(?, article_url), status = ?,"
             " tries = CASE WHEN ? = 'ok' THEN 0 ELSE tries + 1 END WHERE feed = ? AND link = ?",
-            [*validators, article_url, status, status, item.feed, item.link],
+            [*validators, _stamp(now), article_url, status, status, item.feed, item.link],
         )
 
 

@@ -11,7 +11,9 @@ Danish.
 
 from __future__ import annotations
 
+import ipaddress
 import re
+import socket
 import time
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
@@ -41,7 +43,8 @@ class FetchError(FaktabotError):
 
     def __init__(self, message: str, *, kind: str, status: int | None = None) -> None:
         super().__init__(message)
-        self.kind = kind  # "http", "timeout", "too_big", "redirects", "network", "url"
+        # "http", "timeout", "too_big", "redirects", "network", "url", "private"
+        self.kind = kind
         self.status = status
 
 
@@ -68,7 +71,7 @@ class Page:
             if name:
                 try:
                     return self.body.decode(name, errors="replace")
-                except LookupError:
+                except (LookupError, UnicodeError):  # unknown, or no text codec ("idna")
                     continue
         try:
             return self.body.decode("utf-8")
@@ -86,10 +89,12 @@ class Fetcher:
         connect_seconds: float = CONNECT_SECONDS,
         read_seconds: float = READ_SECONDS,
         deadline_seconds: float = DEADLINE_SECONDS,
+        allow_private: bool = False,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.max_bytes = max_bytes
         self.deadline_seconds = deadline_seconds
+        self.allow_private = allow_private
         self.client = httpx.Client(
             headers={"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"},
             timeout=httpx.Timeout(read_seconds, connect=connect_seconds),
@@ -97,7 +102,31 @@ class Fetcher:
             max_redirects=MAX_REDIRECTS,
             transport=transport,
             trust_env=False,  # proxies from the environment would change where tests go
+            event_hooks={"request": [self._check_host]},  # every hop of a redirect too
         )
+
+    def _check_host(self, request: httpx.Request) -> None:
+        """Refuse an address on this machine or its private network, unless allowed.
+
+        A feed's publisher chooses its item links and redirects: without this, a feed
+        could have faktabot fetch (and quote to anyone) what only the server can reach,
+        such as a cloud's metadata service or an intranet page.
+        """
+        if self.allow_private:
+            return
+        host = request.url.host
+        try:
+            found = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+        except (OSError, UnicodeError):
+            return  # the request itself fails with a clear error
+        for *_, address in found:
+            ip = ipaddress.ip_address(address[0].split("%", 1)[0])
+            if not ip.is_global:
+                raise FetchError(
+                    f"{request.url}: {host} is a private or local address; set "
+                    "FAKTABOT_FETCH_PRIVATE=1 to fetch from it",
+                    kind="private",
+                )
 
     def __enter__(self) -> Fetcher:
         return self
@@ -126,7 +155,8 @@ class Fetcher:
             ) from exc
         except httpx.TimeoutException as exc:
             raise FetchError(f"{url}: no answer in time ({_name(exc)})", kind="timeout") from exc
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL, UnicodeError, ValueError) as exc:
+            # UnicodeError: a host name IDNA cannot encode ("xn--zz.dk"), here or redirected
             raise FetchError(f"{url}: not a web address faktabot can fetch", kind="url") from exc
         except httpx.HTTPError as exc:
             raise FetchError(f"{url}: {exc or _name(exc)}", kind="network") from exc

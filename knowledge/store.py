@@ -38,7 +38,7 @@ from .segment import split_sentences
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 HEALTH_CHECK_BYTES = 256 * 2**20  # ingest quick-checks a database file up to this size
 BUSY_MS = 5000  # how long a writer waits for another process's transaction to end
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
@@ -196,9 +196,16 @@ CREATE TABLE IF NOT EXISTS feed_items (
     article_url TEXT,
     status TEXT NOT NULL DEFAULT 'pending',
     tries INTEGER NOT NULL DEFAULT 0,
+    seen TEXT,
+    fetched TEXT,
     PRIMARY KEY (feed, link)
 ) WITHOUT ROWID;
 """,
+    # 9: when each feed item was first seen and its page last fetched (`seen`, `fetched`):
+    # a recent story's page is fetched again now and then, for corrections its feed does
+    # not announce. Schema 8 is created with them; `_add_feed_columns` adds them to a
+    # database that schema 8 made before.
+    9: "",
 }
 
 
@@ -373,6 +380,7 @@ class Store:
                 if version < target:
                     for statement in _statements(script):
                         self.db.execute(statement)
+            self._add_feed_columns()
             self.db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         return version == 0
 
@@ -397,6 +405,13 @@ class Store:
             self.db.execute("ALTER TABLE facts ADD COLUMN paragraph INTEGER NOT NULL DEFAULT 0")
         if "cohesion" not in columns:
             self.db.execute("ALTER TABLE facts ADD COLUMN cohesion REAL NOT NULL DEFAULT 0.5")
+
+    def _add_feed_columns(self) -> None:
+        """Schema 9's columns of `feed_items`, on a database that schema 8 created."""
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(feed_items)")}
+        for name in ("seen", "fetched"):
+            if name not in columns:
+                self.db.execute(f"ALTER TABLE feed_items ADD COLUMN {name} TEXT")
 
     # -- writing -------------------------------------------------------------
 
@@ -650,9 +665,14 @@ class Store:
         return article
 
     def expire(self, before: str) -> list[Article]:
-        """Remove the articles dated before `before` (YYYY-MM-DD; undated: by when added)."""
+        """Remove the articles dated before `before` (YYYY-MM-DD; undated: by when added).
+
+        A month or a year counts from its last day: "2024-03" is older than 2024-04-01.
+        """
         rows = self.db.execute(
-            "SELECT id FROM articles WHERE coalesce(date, substr(added, 1, 10)) < ?", [before]
+            "SELECT id FROM articles WHERE CASE length(date) WHEN 4 THEN date || '-12-31'"
+            " WHEN 7 THEN date || '-31' ELSE substr(coalesce(date, added), 1, 10) END < ?",
+            [before],
         ).fetchall()
         return [self.remove(article_id) for (article_id,) in rows]
 

@@ -50,7 +50,10 @@ def site():
 @pytest.fixture
 def fetcher():
     # Short timeouts: a server that never answers must not hold a test for long.
-    with Fetcher(read_seconds=1.0, connect_seconds=1.0, deadline_seconds=3.0) as f:
+    # The site is on 127.0.0.1, which faktabot refuses unless told (FAKTABOT_FETCH_PRIVATE).
+    with Fetcher(
+        read_seconds=1.0, connect_seconds=1.0, deadline_seconds=3.0, allow_private=True
+    ) as f:
         yield f
 
 
@@ -63,6 +66,7 @@ def kb(db_path: Path) -> Knowledge:
 def run(capsys, monkeypatch, db_path):
     """main(argv) on the test's database; (exit code, stdout, stderr)."""
     monkeypatch.setenv("FAKTABOT_DB", str(db_path))
+    monkeypatch.setenv("FAKTABOT_FETCH_PRIVATE", "1")  # the test site is on 127.0.0.1
     for name in ("TELEGRAM_BOT_TOKEN", "FAKTABOT_SEMANTIC", "FAKTABOT_MAX_AGE_DAYS"):
         monkeypatch.delenv(name, raising=False)
 
@@ -110,6 +114,40 @@ def test_a_failed_fetch_is_one_clear_error(site, fetcher, options, kind) -> None
         fetcher.get(url)
     assert caught.value.kind == kind
     assert url in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize("path", ["/bro.html", "/videre"], ids=["direct", "redirected"])
+def test_a_private_address_is_refused_unless_allowed(site, path) -> None:
+    site.put("/bro.html", page("Broen", BRIDGE))
+    site.put("/videre", location="http://localhost:1/admin", status=302)
+    with Fetcher() as default, pytest.raises(FetchError, match="FAKTABOT_FETCH_PRIVATE") as caught:
+        default.get(site.url(path))
+    assert caught.value.kind == "private"
+    assert site.hits[path] == 0  # refused before a byte was sent
+
+
+def test_a_redirect_from_a_public_name_to_a_private_one_is_refused(site) -> None:
+    """What a feed's publisher could do: every hop of a redirect is checked, not only the
+    first (here the first hop is allowed by its own rule, and the second is not)."""
+    site.put("/videre", location="http://localhost:1/admin", status=302)
+
+    class FirstHopPublic(Fetcher):
+        def _check_host(self, request) -> None:
+            if request.url.path != "/videre":
+                super()._check_host(request)
+
+    with FirstHopPublic() as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(site.url("/videre"))
+    assert caught.value.kind == "private" and "localhost" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url", ["http://xn--zz.dk/rss", "http://" + "a" * 64 + ".dk/"], ids=["bad-idna", "long-label"]
+)
+def test_a_host_name_that_cannot_be_encoded_is_one_clear_error(url) -> None:
+    with Fetcher(allow_private=True) as fetcher, pytest.raises(FetchError) as caught:
+        fetcher.get(url)
+    assert caught.value.kind in {"url", "network"}
 
 
 def test_a_missing_page_is_a_404_error(site, fetcher) -> None:
@@ -377,17 +415,13 @@ def test_a_changed_item_replaces_its_article_and_the_answer_changes(kb, site, fe
     ).fetchone() == (0,)
 
 
-def test_the_newer_of_two_articles_is_quoted_with_its_date(kb) -> None:
-    list(
-        kb.ingest(
-            [
-                ArticleInput(
-                    "\n\n".join(FERRY_LATER), "Færgen i dag", "2025-06-03", "https://b.dk/2"
-                ),
-                ArticleInput("\n\n".join(FERRY), "Færgen i går", "2025-06-02", "https://a.dk/1"),
-            ]
-        )
-    )
+@pytest.mark.parametrize("newer_first", [True, False], ids=["newer-added-first", "older-first"])
+def test_the_newer_of_two_articles_is_quoted_with_its_date(kb, newer_first) -> None:
+    articles = [
+        ArticleInput("\n\n".join(FERRY_LATER), "Færgen i dag", "2025-06-03", "https://b.dk/2"),
+        ArticleInput("\n\n".join(FERRY), "Færgen i går", "2025-06-02", "https://a.dk/1"),
+    ]
+    list(kb.ingest(articles if newer_first else articles[::-1]))
     result = kb.ask("Hvor mange passagerer venter rederiet?")
     assert result.answer.fact.text == FERRY_LATER[1]
     assert FERRY[1] in [h.fact.text for h in result.alternatives]
@@ -560,3 +594,132 @@ def test_a_downvoted_sentence_that_a_correction_removed_is_reported_without_its_
     assert (row.down, row.text, row.article) == (1, None, None)
     code, out, _ = run("report")  # the table shows the vote, with no sentence to quote
     assert code == 0 and "Hvor mange passagerer venter rederiet?" in out
+
+
+def test_a_story_corrected_without_a_word_in_its_feed_is_seen_at_the_next_recheck(
+    kb, site, fetcher
+) -> None:
+    link = site.put("/faerge.html", page("Færgen", FERRY))
+    url = site.put_feed("/rss.xml", "T", [("Færgen", link, MONDAY)])
+    follow(kb.store, url)
+    start = datetime.now(UTC)
+    poll(kb.store, fetcher, clock=lambda: start)
+    site.put("/faerge.html", page("Færgen", FERRY_LATER))  # the feed says nothing
+    soon = start + timedelta(minutes=10)
+    assert poll(kb.store, fetcher, clock=lambda: soon).updated == 0  # not yet: an hour
+    later = start + timedelta(hours=1, minutes=1)
+    assert poll(kb.store, fetcher, clock=lambda: later, force=True).updated == 1
+    assert kb.ask("Hvor mange passagerer venter rederiet?").answer.fact.text == FERRY_LATER[1]
+    unchanged = later + timedelta(hours=1, minutes=1)
+    hits = site.hits["/faerge.html"]
+    assert poll(kb.store, fetcher, clock=lambda: unchanged, force=True).updated == 0
+    assert site.hits["/faerge.html"] == hits + 1  # asked again, and answered 304
+    old = start + timedelta(days=3)  # no longer a recent story: left alone
+    poll(kb.store, fetcher, clock=lambda: old, force=True)
+    assert site.hits["/faerge.html"] == hits + 1
+
+
+def test_relative_item_links_are_read_against_the_feed(kb, site, fetcher) -> None:
+    site.put("/nyheder/bro.html", page("Broen", BRIDGE))
+    site.put("/nyheder/faerge.html", page("Færgen", FERRY))
+    atom = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>T</title><entry><title>Broen</title><link href='bro.html'/>"
+        "<updated>2025-06-02T08:00:00Z</updated></entry></feed>"
+    )
+    feeds_ = [
+        site.put("/nyheder/atom.xml", atom, content_type="application/atom+xml"),
+        site.put_feed("/rss.xml", "T", [("Færgen", "/nyheder/faerge.html", MONDAY)]),
+    ]
+    for url in feeds_:
+        follow(kb.store, url)
+    assert poll(kb.store, fetcher).added == 2
+    assert {a.url for a in kb.store.articles()} >= {
+        site.url("/nyheder/bro.html"),
+        site.url("/nyheder/faerge.html"),
+    }
+
+
+def test_a_date_in_the_future_is_not_believed(kb, site, fetcher) -> None:
+    link = site.put("/b.html", page("Broen", BRIDGE, date="2099-01-01"))
+    url = site.put_feed("/rss.xml", "T", [("Broen", link, "Thu, 01 Jan 2099 08:00:00 +0000")])
+    follow(kb.store, url)
+    poll(kb.store, fetcher)
+    (date,) = kb.store.db.execute("SELECT date FROM articles WHERE url = ?", [link]).fetchone()
+    assert date is None
+
+
+@pytest.mark.parametrize(
+    "canonical", ["/", ""], ids=["canonical-front-page", "redirected-to-front-page"]
+)
+def test_a_front_page_never_takes_an_articles_place(kb, site, fetcher, canonical) -> None:
+    if canonical:
+        for n, text in enumerate([BRIDGE, FERRY]):
+            site.put(f"/{n}.html", page(f"Side {n}", text, canonical=site.url(canonical)))
+    else:
+        site.put("/", page("Forsiden", BRIDGE))
+        for n in range(2):
+            site.put(f"/{n}.html", location="/", status=302)
+    url = site.put_feed(
+        "/rss.xml", "T", [(f"s{n}", site.url(f"/{n}.html"), MONDAY) for n in range(2)]
+    )
+    follow(kb.store, url)
+    done = poll(kb.store, fetcher)
+    assert done.updated == 0
+    stored = {a.url for a in kb.store.articles()}
+    assert site.url("/") not in stored
+    if canonical:  # each page keeps its own address
+        assert {site.url("/0.html"), site.url("/1.html")} <= stored
+
+
+def test_a_feed_whose_host_name_is_not_valid_is_refused(kb) -> None:
+    with pytest.raises(IngestError, match="host name"):
+        follow(kb.store, "http://xn--zz.dk/rss")
+
+
+def test_a_month_old_article_expires_from_the_end_of_its_month(kb) -> None:
+    list(kb.ingest([ArticleInput("\n\n".join(FERRY), "Maj", "2025-05")]))
+    assert [a.title for a in kb.store.expire("2025-05-20")] == [
+        "Det Hvide Hus siger mandag, at det er …"
+    ]
+    assert [a.title for a in kb.store.expire("2025-06-01")] == ["Maj"]
+
+
+def test_a_database_of_the_first_feed_schema_gains_the_recheck_columns(db_path) -> None:
+    store = Store.open(db_path)
+    for column in ("seen", "fetched"):
+        store.db.execute(f"ALTER TABLE feed_items DROP COLUMN {column}")
+    store.db.execute("PRAGMA user_version = 8")
+    store.db.conn.commit()
+    store.db.close()
+    columns = [row[1] for row in Store.open(db_path).db.execute("PRAGMA table_info(feed_items)")]
+    assert columns[-2:] == ["seen", "fetched"]
+
+
+def test_questions_asked_during_corrections_are_answered_from_one_version(db_path) -> None:
+    """Ranking and reading the sentences happen in one snapshot (`store.reading`): an
+    article replaced between the two would otherwise lose its answer for that question."""
+    writer = Store.open(db_path)
+    figures = range(100, 140)
+    version = "Rederiet venter omkring {} passagerer på den første afgang i morgen."
+    writer.add(ArticleInput(version.format(99), "Færgen", None, "https://a.dk/f"))
+    answers: list[str | None] = []
+    done, asking = threading.Event(), threading.Event()
+
+    def ask() -> None:
+        kb = Knowledge(Store.open(db_path))
+        while not done.is_set():
+            result = kb.ask("Hvor mange passagerer venter rederiet på den første afgang?")
+            answers.append(result.answer.fact.text if result.answer else None)
+            asking.set()
+        kb.store.db.close()
+
+    thread = threading.Thread(target=ask)
+    thread.start()
+    assert asking.wait(10)
+    for n in figures:
+        writer.add(ArticleInput(version.format(n), "Færgen", None, "https://a.dk/f"))
+    done.set()
+    thread.join()
+    whole = {version.format(n) for n in [99, *figures]}
+    assert len(answers) > 5 and all(a in whole for a in answers)
