@@ -20,7 +20,7 @@ from knowledge import ArticleInput, FaktabotError, IngestError, Knowledge, Resul
 from knowledge.embed import EmbedderError, load_embedder
 from knowledge.errors import SchemaError, StorageError
 from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
-from knowledge.fetch import FetchError
+from knowledge.fetch import FetchError, own_version
 from knowledge.parse import count_articles, read_articles
 from knowledge.store import default_path, storage_error
 
@@ -92,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--debug", action="store_true", help="show a traceback instead of a one-line error"
     )
+    parser.add_argument("--version", action="version", version=f"faktabot {own_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", parents=[common], help="run the Telegram bot")
@@ -237,11 +238,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from bot.progress import progress_bar
 
-    # tqdm's monitor thread would keep a large ingest from forking its analysis worker
-    # (`Store.add_many` forks only a single-threaded process).
-    tqdm.monitor_interval = 0
     kb = open_knowledge(args, semantic="off")
     kb.store.check_health()
     links = [p for p in args.paths if is_link(p)]
@@ -252,25 +250,23 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     items += fetch_articles(links, title=args.title)
     total = sum(count_articles(p) for p in paths) + len(links)
     added = same = 0
-    bar = tqdm(total=total, unit="art", disable=total < 20 or not sys.stderr.isatty())
     try:
-        for outcome in kb.ingest(items):
-            added += outcome.added
-            same += not outcome.added
-            bar.update()
-            if total < 20:
-                verb = "added" if outcome.added else "already known"
-                a = outcome.article
-                was = ""
-                if outcome.replaced is not None:
-                    verb, was = "updated", f", replaces #{outcome.replaced}"
-                print(f"{verb}: #{a.id} {a.title} ({a.facts} facts{was})")
+        with progress_bar(total, "articles", show=total >= 20) as advance:
+            for outcome in kb.ingest(items):
+                added += outcome.added
+                same += not outcome.added
+                advance(1)
+                if total < 20:
+                    verb = "added" if outcome.added else "already known"
+                    a = outcome.article
+                    was = ""
+                    if outcome.replaced is not None:
+                        verb, was = "updated", f", replaces #{outcome.replaced}"
+                    print(f"{verb}: #{a.id} {a.title} ({a.facts} facts{was})")
     except (FaktabotError, sqlite3.Error):
-        bar.close()
         # What landed is whole (each batch is a transaction): say how much before why not.
         print(f"{added} added, {same} already known before the error", file=sys.stderr)
         raise
-    bar.close()
     print(f"{added} added, {same} already known")
     return 0
 
@@ -346,9 +342,8 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
     from bot.config import semantic_mode
+    from bot.progress import progress_bar
     from knowledge.vectors import fill
 
     if semantic_mode() == "off":
@@ -359,9 +354,9 @@ def cmd_embed(args: argparse.Namespace) -> int:
         kb.vectors.clear()
     todo = kb.vectors.counts().missing
     started = time.perf_counter()
-    # tqdm shows the rate and the time left; vectors made before a Ctrl-C are kept.
-    with tqdm(total=todo, unit="sentence", disable=not sys.stderr.isatty()) as bar:
-        made = fill(kb.vectors, kb.embedder, progress=bar.update)
+    # The bar shows the time left; vectors made before a Ctrl-C are kept.
+    with progress_bar(todo, "sentences") as advance:
+        made = fill(kb.vectors, kb.embedder, progress=advance)
     seconds = time.perf_counter() - started
     counts = kb.vectors.counts()
     print(

@@ -30,12 +30,16 @@ MAX_REDIRECTS = 5
 _CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 
 
-def user_agent() -> str:
+def own_version() -> str:
+    """faktabot's installed version ("dev" in a source tree that was never installed)."""
     try:
-        own = version("faktabot")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        own = "dev"
-    return f"faktabot/{own} (a Danish news fact-lookup bot; polite fetcher)"
+        return version("faktabot")
+    except PackageNotFoundError:
+        return "dev"
+
+
+def user_agent() -> str:
+    return f"faktabot/{own_version()} (a Danish news fact-lookup bot; polite fetcher)"
 
 
 class FetchError(FaktabotError):

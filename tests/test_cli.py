@@ -6,6 +6,7 @@ the user's real data directory is never touched.
 
 from __future__ import annotations
 
+import importlib.metadata
 import io
 import json
 import os
@@ -197,18 +198,22 @@ def test_ingest_a_text_file_with_title_url_and_date(run, tmp_path):
 
 
 def test_a_large_ingest_analyses_in_a_worker_process(run, tmp_path, monkeypatch):
-    # Nothing the CLI starts (tqdm's monitor thread) may keep the ingest from forking.
+    # Nothing the CLI starts (a progress bar's refresh thread) may keep the ingest from
+    # forking: the bar is drawn here as on a terminal.
+    import bot.progress
     import knowledge.store
 
+    monkeypatch.setattr(bot.progress, "on_terminal", lambda: True)
     forked = []
     real = knowledge.store._can_fork
     monkeypatch.setattr(knowledge.store, "_can_fork", lambda: forked.append(real()) or real())
     path = tmp_path / "many.jsonl"
     records = [{"text": f"Borgmester nr. {i} åbnede en ny cykelsti."} for i in range(60)]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
-    code, out, _ = run("ingest", path)
+    code, out, err = run("ingest", path)
     assert code == 0 and "60 added, 0 already known" in out
     assert forked == [True]
+    assert "60/60" in err  # the bar, drawn to the end
 
 
 def test_ingest_jsonl(run, tmp_path):
@@ -586,3 +591,10 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly(tmp_path, isolated):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 141, err
     assert first.startswith(b"1\t") and err == ""
+
+
+def test_version_names_the_installed_package(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.strip() == f"faktabot {importlib.metadata.version('faktabot')}"
