@@ -13,11 +13,11 @@ import logging
 from pathlib import Path
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.asking import database_file
-from bot.handlers import CONFIG, KB, METRICS, UPKEEP, send_html
+from bot.handlers import send_html
 from bot.render import esc, shorten, truncate_html
+from bot.state import Context
 from knowledge import Knowledge, Store
 from knowledge.errors import IngestError, NotFoundError
 from knowledge.parse import JSONL_SUFFIXES, parse_bytes
@@ -40,9 +40,9 @@ WRONG_TYPE = "Send artikler som en <b>.txt</b>-fil (én artikel) eller <b>.jsonl
 REMOVE_HINT = "Skriv /fjern og artiklens nummer, fx <code>/fjern 3</code>."
 
 
-def is_admin(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+def is_admin(update: Update, context: Context) -> bool:
     user = update.effective_user
-    return user is not None and user.id in context.bot_data[CONFIG].admins
+    return user is not None and user.id in context.bot_data.config.admins
 
 
 def _size(size: int) -> str:
@@ -57,7 +57,7 @@ def _article_line(article_id: int, title: str, facts: int) -> str:
     return f"• #{article_id} {esc(shorten(title, 80))} ({facts} {noun})"
 
 
-async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def add_document(update: Update, context: Context) -> None:
     """Add the articles in a .txt or .jsonl file an admin sends; the caption is the title."""
     message = update.effective_message
     if not is_admin(update, context):
@@ -65,7 +65,7 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     document = message.document
     name = document.file_name or "fil.txt"
-    limit = context.bot_data[CONFIG].max_upload
+    limit = context.bot_data.config.max_upload
     if Path(name).suffix.lower() not in UPLOAD_SUFFIXES:
         await send_html(message, WRONG_TYPE)
         return
@@ -78,7 +78,7 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await send_html(message, too_big)
         return
     try:
-        results = await _stored(context.bot_data[KB], data, name, message.caption)
+        results = await _stored(context.bot_data.kb, data, name, message.caption)
     except IngestError as exc:
         await send_html(
             message,
@@ -88,7 +88,7 @@ async def add_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         return
     added = [r.article for r in results if r.added]
     if added:
-        context.bot_data[UPKEEP].wake()  # their sentences are ranked by meaning once embedded
+        context.bot_data.upkeep.wake()  # their sentences are ranked by meaning once embedded
     logger.info(
         "Admin %s uploaded %s: %d added, %d already known",
         update.effective_user.id,
@@ -123,13 +123,13 @@ async def _stored(kb: Knowledge, data: bytes, name: str, title: str | None) -> l
     return await asyncio.to_thread(store)
 
 
-async def remove_article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def remove_article(update: Update, context: Context) -> None:
     """/fjern ID: remove an article and its sentences; without an id, list the articles."""
     message = update.effective_message
     if not is_admin(update, context):
         await send_html(message, ONLY_ADMINS)
         return
-    kb = context.bot_data[KB]
+    kb = context.bot_data.kb
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit():
         articles = kb.articles()[-MAX_LISTED:]
@@ -148,14 +148,14 @@ async def remove_article(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await send_html(message, "Fjernet:\n" + _article_line(article.id, article.title, article.facts))
 
 
-async def stats(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def stats(update: Update, context: Context) -> None:
     """/stats: what the bot knows and how it has answered since it started."""
     message = update.effective_message
     if not is_admin(update, context):
         await send_html(message, ONLY_ADMINS)
         return
-    counts = context.bot_data[KB].store.counts()
-    metrics = context.bot_data[METRICS]
+    counts = context.bot_data.kb.store.counts()
+    metrics = context.bot_data.metrics
     await send_html(
         message,
         f"<b>Artikler:</b> {counts['articles']}\n"

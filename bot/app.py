@@ -25,6 +25,7 @@ from telegram.ext import (
 from bot import admin, asking, curator, embedding, handlers, health, news, render
 from bot.config import Config
 from bot.logs import configure_logging
+from bot.state import CONTEXT_TYPES, BotData
 from knowledge.dialogue import Memory
 from knowledge.feedback import Feedback
 
@@ -43,12 +44,14 @@ __all__ = ["build_application", "configure_logging", "run"]
 
 
 async def post_init(application: Application) -> None:
-    """Start the workers and the embedding of new facts, publish the command menu (in
-    Danish), remember the bot's username."""
-    await application.bot_data[handlers.ASKER].start()
-    application.bot_data[handlers.UPKEEP].start()
+    """Start-up work, after building and before the first update: apply the question
+    log's retention, start the workers, the embedding of new facts, the health endpoint
+    and the feed polling, and publish the command menu (in Danish)."""
+    data: BotData = application.bot_data
+    data.feedback.purge()  # retention applies at start-up, then daily as questions come in
+    await data.asker.start()
+    data.upkeep.start()
     await application.bot.set_my_commands([BotCommand(c, d) for c, d in render.COMMANDS])
-    application.bot_data[handlers.USERNAME] = application.bot.username
     logger.info("Running as @%s", application.bot.username)
     await health.start_server(application)
     news.schedule(application)
@@ -58,9 +61,9 @@ async def post_shutdown(application: Application) -> None:
     """Stop the feed polling, the health endpoint, the worker processes and the embedding."""
     await news.stop(application)
     await health.stop_server(application)
-    await application.bot_data[handlers.ASKER].stop()
+    await application.bot_data.asker.stop()
     # Waits for the embedding batch in hand (a second or so), away from the event loop.
-    await asyncio.to_thread(application.bot_data[handlers.UPKEEP].close)
+    await asyncio.to_thread(application.bot_data.upkeep.close)
 
 
 def remember_sniffio_is_missing() -> None:
@@ -78,7 +81,10 @@ def remember_sniffio_is_missing() -> None:
 
 
 def build_application(kb: Knowledge, config: Config) -> Application:
-    """The bot: Telegram connection settings, shared state and every handler."""
+    """The bot: Telegram connection settings, shared state and every handler.
+
+    Building writes nothing and starts nothing; `post_init` does the start-up work.
+    """
     remember_sniffio_is_missing()
     metrics = health.Metrics()
     application = (
@@ -94,23 +100,21 @@ def build_application(kb: Knowledge, config: Config) -> Application:
         # Updates are handled concurrently (a question waits for its worker while others are
         # read and answered), but each chat's one after another, in order.
         .concurrent_updates(asking.ChatOrder(CONCURRENT_UPDATES))
+        .context_types(CONTEXT_TYPES)
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()
     )
-    application.bot_data[handlers.METRICS] = metrics
-    application.bot_data[handlers.KB] = kb
-    application.bot_data[handlers.ASKER] = asking.Asker(
-        kb, config.workers, log_format=config.log_format
-    )
-    application.bot_data[handlers.UPKEEP] = embedding.VectorUpkeep(kb)
-    application.bot_data[handlers.CONFIG] = config
-    application.bot_data[handlers.FLOOD] = handlers.FloodGate(config.user_rate)
-    feedback = Feedback(kb.store, retention_days=config.retention_days)
-    feedback.purge()  # retention applies at start-up, then daily as questions come in
-    application.bot_data[handlers.FEEDBACK] = feedback
-    application.bot_data[handlers.RECENT] = curator.Recent()
-    application.bot_data[handlers.CONVERSATIONS] = Memory(config.follow_up_seconds)
+    data: BotData = application.bot_data
+    data.metrics = metrics
+    data.kb = kb
+    data.config = config
+    data.asker = asking.Asker(kb, config.workers, log_format=config.log_format)
+    data.upkeep = embedding.VectorUpkeep(kb)
+    data.flood = handlers.FloodGate(config.user_rate)
+    data.feedback = Feedback(kb.store, retention_days=config.retention_days)
+    data.recent = curator.Recent()
+    data.conversations = Memory(config.follow_up_seconds)
 
     new = filters.UpdateType.MESSAGE  # edited messages are not asked again
     private = filters.ChatType.PRIVATE & new

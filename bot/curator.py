@@ -13,9 +13,9 @@ from collections.abc import Iterable
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-from telegram.ext import ContextTypes
 
 from bot import handlers, render
+from bot.state import Context
 from knowledge.feedback import CHANGED, NEW, SAME
 from knowledge.model import Explanation, Result
 
@@ -71,7 +71,7 @@ class Recent:
 # --- handlers --------------------------------------------------------------------------------
 
 
-async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def vote(update: Update, context: Context) -> None:
     """Record a 👍/👎 (one per user and answer) and turn the buttons into a thank-you."""
     query = update.callback_query
     parsed = render.parse_vote_button(query.data)
@@ -80,7 +80,7 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     up, asked_id = parsed
     user = query.from_user
-    outcome = context.bot_data[handlers.FEEDBACK].vote(asked_id, user.id if user else None, up)
+    outcome = context.bot_data.feedback.vote(asked_id, user.id if user else None, up)
     await query.answer(VOTE_SAVED[outcome] if outcome else VOTE_GONE)
     logger.info("Vote on an answer: %s (%s)", "up" if up else "down", outcome or "unknown")
     message = query.message
@@ -96,28 +96,28 @@ async def vote(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
                 raise
 
 
-async def why(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def why(update: Update, context: Context) -> None:
     """/hvorfor: explain the answer replied to, or the chat's latest answer."""
     message = update.effective_message
     result = await _result_for(message, context)
     await handlers.send_html(message, why_html(result) if result else WHY_NOTHING)
 
 
-async def _result_for(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Result | None:
-    recent: Recent = context.bot_data[handlers.RECENT]
+async def _result_for(message: Message, context: Context) -> Result | None:
+    recent: Recent = context.bot_data.recent
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return recent.last(message.chat_id)
     return recent.get(message.chat_id, replied.message_id) or await _ask_again(replied, context)
 
 
-async def _ask_again(answer: Message, context: ContextTypes.DEFAULT_TYPE) -> Result | None:
+async def _ask_again(answer: Message, context: Context) -> Result | None:
     """After a restart: the question behind an answer's vote buttons, asked once more."""
     asked_id = _asked_id(answer.reply_markup)
-    asked = context.bot_data[handlers.FEEDBACK].asked(asked_id) if asked_id else None
+    asked = context.bot_data.feedback.asked(asked_id) if asked_id else None
     if asked is None:
         return None
-    result, _ = await context.bot_data[handlers.ASKER].ask(asked.question)
+    result, _ = await context.bot_data.asker.ask(asked.question)
     return result
 
 

@@ -1,9 +1,7 @@
 """Thin Telegram handlers: each turns one update into a knowledge call and one reply.
 
-State lives in ``context.bot_data``: the Knowledge under KB, the Config under CONFIG, the
-per-user FloodGate under FLOOD, the bot's username under USERNAME (set in post_init), the
-counters (bot.health.Metrics) under METRICS and each conversation's last answer
-(knowledge.dialogue.Memory) under CONVERSATIONS.
+What they share is ``context.bot_data``, a typed `bot.state.BotData`: the Knowledge,
+the Config, the flood gate, the metrics, each conversation's last answer and the rest.
 """
 
 from __future__ import annotations
@@ -24,23 +22,13 @@ from telegram import (
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
-from telegram.ext import ContextTypes, filters
+from telegram.ext import filters
 
 from bot import render
+from bot.state import Context
 from knowledge.model import Turn
 
 logger = logging.getLogger(__name__)
-
-KB = "kb"
-CONFIG = "config"
-FLOOD = "flood"
-USERNAME = "username"
-FEEDBACK = "feedback"  # knowledge.feedback.Feedback: the question log and the votes
-RECENT = "recent"  # bot.curator.Recent: the latest answers, for /hvorfor
-METRICS = "metrics"
-ASKER = "asker"  # bot.asking.Asker: looks questions up in worker processes
-UPKEEP = "upkeep"  # bot.embedding.VectorUpkeep: embeds new facts when semantic matching is on
-CONVERSATIONS = "conversations"  # knowledge.dialogue.Memory: the last answer of each talk
 
 INLINE_CACHE_SECONDS = 5
 NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
@@ -165,11 +153,11 @@ def _after_command(message: Message) -> str:
     return text[command.length :].strip()
 
 
-async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: str) -> None:
+async def answer(update: Update, context: Context, question: str) -> None:
     """The one answer path: flood check, input check, knowledge, reply."""
     message = update.effective_message
     user = update.effective_user
-    verdict = context.bot_data[FLOOD].check(user.id if user else message.chat_id)
+    verdict = context.bot_data.flood.check(user.id if user else message.chat_id)
     if verdict == SILENT:
         return
     if verdict == NOTICE:
@@ -180,12 +168,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
         await send_html(message, problem)
         return
     talk = conversation(message)
-    memory = context.bot_data[CONVERSATIONS]
+    memory = context.bot_data.conversations
     previous = _replied_turn(message, context) or memory.recall(talk)
-    result, seconds = await context.bot_data[ASKER].converse(question, previous)
+    result, seconds = await context.bot_data.asker.converse(question, previous)
     if result.turn is not None:
         memory.remember(talk, result.turn)
-    context.bot_data[METRICS].observe(result, seconds)
+    context.bot_data.metrics.observe(result, seconds)
     if result.intent is not None:
         logger.info("%s in %s chat: %s", result.intent.kind, message.chat.type, result.intent.name)
         await send_html(message, render.reply_html(result))
@@ -199,12 +187,12 @@ async def answer(update: Update, context: ContextTypes.DEFAULT_TYPE, question: s
     asked_id = None
     if result.problem is None:
         chat_type = message.chat.type
-        asked_id = context.bot_data[FEEDBACK].log(
+        asked_id = context.bot_data.feedback.log(
             result, chat_type=chat_type, user_id=user.id if user else None
         )
     markup = render.reply_markup(result, asked_id)
     sent = await send_html(message, render.reply_html(result), markup)
-    context.bot_data[RECENT].remember(sent.chat_id, sent.message_id, result)
+    context.bot_data.recent.remember(sent.chat_id, sent.message_id, result)
 
 
 def conversation(message: Message) -> int | tuple[int, int]:
@@ -215,35 +203,35 @@ def conversation(message: Message) -> int | tuple[int, int]:
     return (message.chat_id, user.id)
 
 
-def _replied_turn(message: Message, context: ContextTypes.DEFAULT_TYPE) -> Turn | None:
+def _replied_turn(message: Message, context: Context) -> Turn | None:
     """In a reply to one of the bot's answers, that answer is what the question leans on."""
     replied = message.reply_to_message
     if replied is None or replied.from_user is None or replied.from_user.id != context.bot.id:
         return None
-    result = context.bot_data[RECENT].get(message.chat_id, replied.message_id)
+    result = context.bot_data.recent.get(message.chat_id, replied.message_id)
     return result.turn if result is not None else None
 
 
 # --- handlers --------------------------------------------------------------------------------
 
 
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def start(update: Update, context: Context) -> None:
     """Greet the user and show how to ask."""
     await send_html(update.effective_message, render.help_html(context.bot.username))
 
 
-async def about(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def about(update: Update, context: Context) -> None:
     """Explain what the bot is and how it answers."""
     await send_html(update.effective_message, render.ABOUT)
 
 
-async def sources(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def sources(update: Update, context: Context) -> None:
     """List the indexed articles."""
-    context.bot_data[KB].refresh()
-    await send_html(update.effective_message, render.articles_html(context.bot_data[KB].articles()))
+    context.bot_data.kb.refresh()
+    await send_html(update.effective_message, render.articles_html(context.bot_data.kb.articles()))
 
 
-async def ask_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_command(update: Update, context: Context) -> None:
     """Answer /spoerg <question>, or explain how to use it."""
     question = _after_command(update.effective_message)
     if not question:
@@ -257,40 +245,40 @@ def _words_of(message: Message) -> str:
     return message.text or message.caption or ""
 
 
-async def ask_private(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_private(update: Update, context: Context) -> None:
     """Answer any text (or caption) in a private chat as a question."""
     await answer(update, context, _words_of(update.effective_message))
 
 
-async def ask_group(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def ask_group(update: Update, context: Context) -> None:
     """Answer a group message (or caption) that mentions the bot or replies to it."""
     text = _words_of(update.effective_message)
     await answer(update, context, _without_mention(text, context.bot.username))
 
 
-async def unknown_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unknown_command(update: Update, context: Context) -> None:
     """Point to /help for commands the bot does not know."""
     await send_html(update.effective_message, render.UNKNOWN_COMMAND)
 
 
-async def not_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def not_text(update: Update, context: Context) -> None:
     """Ask for text when the user sends a sticker, photo or file."""
     await send_html(update.effective_message, render.NOT_TEXT)
 
 
-async def show_fact(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_fact(update: Update, context: Context) -> None:
     """Show the sentence behind a pressed button."""
-    fact = context.bot_data[KB].fact(render.parse_fact_button(update.callback_query.data))
+    fact = context.bot_data.kb.fact(render.parse_fact_button(update.callback_query.data))
     await _show(update, context, render.fact_html(fact) if fact else None)
 
 
-async def show_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def show_more(update: Update, context: Context) -> None:
     """Show an answer's sentence among its neighbours ("Mere" under an answer)."""
-    passage = context.bot_data[KB].passage(render.parse_fact_button(update.callback_query.data))
+    passage = context.bot_data.kb.passage(render.parse_fact_button(update.callback_query.data))
     await _show(update, context, render.passage_html(passage) if passage else None)
 
 
-async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | None) -> None:
+async def _show(update: Update, context: Context, text: str | None) -> None:
     """Answer a pressed button with `text` below its message (None: the fact is gone)."""
     query = update.callback_query
     await query.answer(None if text else render.FACT_GONE)
@@ -302,22 +290,22 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, text: str | 
         await context.bot.send_message(update.effective_chat.id, text, parse_mode=ParseMode.HTML)
 
 
-async def inline_query(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def inline_query(update: Update, context: Context) -> None:
     """Offer matching sentences, or the list of articles for an empty query."""
     text = update.inline_query.query.strip()
     if not text:
-        kb = context.bot_data[KB]
+        kb = context.bot_data.kb
         kb.refresh()
         results = render.inline_article_results(kb.articles())
     elif render.question_problem(text) is None:
-        hits = await context.bot_data[ASKER].search(text, limit=10)
+        hits = await context.bot_data.asker.search(text, limit=10)
         results = render.inline_fact_results(hits)
     else:
         results = []
     await update.inline_query.answer(results, cache_time=INLINE_CACHE_SECONDS)
 
 
-async def error_handler(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def error_handler(update: object, context: Context) -> None:
     """Log the error with its context and tell the chat, briefly, that something went wrong."""
     is_update = isinstance(update, Update)
     chat = update.effective_chat if is_update else None

@@ -28,7 +28,6 @@ from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from bot.handlers import CONFIG, KB, METRICS
 from knowledge.errors import FaktabotError
 from knowledge.feeds import INTERVAL_SECONDS, Feed, Round, feeds
 from knowledge.vectors import VectorCounts, stored_counts
@@ -39,7 +38,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-SERVER = "health_server"  # bot_data key of the running HealthServer
 NAMESPACE = "faktabot"
 READ_TIMEOUT = 5.0  # seconds a client may take to send its request
 MAX_REQUEST_LINE = 2048
@@ -300,14 +298,14 @@ class HealthServer:
         """(status, content type, body) for one request."""
         if method not in {"GET", "HEAD"}:
             return 405, "text/plain; charset=utf-8", b"method not allowed\n"
-        metrics: Metrics = self.application.bot_data[METRICS]
+        metrics: Metrics = self.application.bot_data.metrics
         path = path.split("?", 1)[0]
         if path == "/healthz":
-            interval = self.application.bot_data[CONFIG].feed_interval
-            status, body = check(self.application.bot_data[KB], metrics, feed_interval=interval)
+            interval = self.application.bot_data.config.feed_interval
+            status, body = check(self.application.bot_data.kb, metrics, feed_interval=interval)
             return status, "application/json", json.dumps(body).encode() + b"\n"
         if path == "/metrics":
-            kb = self.application.bot_data[KB]
+            kb = self.application.bot_data.kb
             # The counters need no database; the vector gauges keep their last values
             # when it cannot be read.
             with contextlib.suppress(sqlite3.Error):
@@ -342,16 +340,16 @@ class HealthServer:
 
 async def start_server(application: Application) -> None:
     """post_init: serve /healthz and /metrics when the configuration asks for it."""
-    config = application.bot_data[CONFIG]
+    config = application.bot_data.config
     if not config.health_port:
         return
     server = HealthServer(application, config.health_listen, config.health_port)
     await server.start()
-    application.bot_data[SERVER] = server
+    application.bot_data.health_server = server
 
 
 async def stop_server(application: Application) -> None:
     """post_shutdown: stop serving (a no-op when it never started)."""
-    server = application.bot_data.pop(SERVER, None)
+    server, application.bot_data.health_server = application.bot_data.health_server, None
     if server is not None:
         await server.stop()

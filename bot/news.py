@@ -18,14 +18,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes
+from telegram.ext import Application
 
 from bot import render
 from bot.admin import ONLY_ADMINS, is_admin
 from bot.asking import database_file
 from bot.config import Config
-from bot.handlers import CONFIG, KB, METRICS, UPKEEP, send_html
+from bot.handlers import send_html
 from bot.health import Metrics
+from bot.state import Context
 from knowledge import Store
 from knowledge.errors import FaktabotError, IngestError, NotFoundError
 from knowledge.feeds import Round, feeds, follow, poll, unfollow
@@ -34,7 +35,6 @@ from knowledge.fetch import Fetcher
 logger = logging.getLogger(__name__)
 
 JOB = "feeds"
-POLLER = "poller"  # bot_data: the Poller that runs the rounds
 FIRST_ROUND_SECONDS = 2.0  # after start-up, so that the bot answers before it fetches
 CLOSE_SECONDS = 5.0  # how long shutdown waits for a round's requests in flight
 LATEST = 10  # articles /nyt lists
@@ -109,16 +109,16 @@ class Poller:
 
 def schedule(application: Application) -> None:
     """post_init: poll the feeds every interval (a no-op round when none is followed)."""
-    config = application.bot_data[CONFIG]
-    kb = application.bot_data[KB]
+    config = application.bot_data.config
+    kb = application.bot_data.kb
     path = database_file(kb.store)
     if path is not None:
         loop = asyncio.get_running_loop()
-        upkeep = application.bot_data[UPKEEP]
-        application.bot_data[POLLER] = Poller(
+        upkeep = application.bot_data.upkeep
+        application.bot_data.poller = Poller(
             path,
             config,
-            application.bot_data[METRICS],
+            application.bot_data.metrics,
             on_change=lambda: loop.call_soon_threadsafe(upkeep.wake),
         )
     application.job_queue.run_repeating(
@@ -131,29 +131,29 @@ def schedule(application: Application) -> None:
 
 async def stop(application: Application) -> None:
     """post_shutdown: a round in progress stops before its next page."""
-    poller = application.bot_data.pop(POLLER, None)
+    poller, application.bot_data.poller = application.bot_data.poller, None
     if poller is not None:
         await asyncio.to_thread(poller.close)
 
 
-async def poll_feeds(context: ContextTypes.DEFAULT_TYPE) -> None:
+async def poll_feeds(context: Context) -> None:
     """Wake the poller for a round. A database in memory has only the bot's own
     connection, so there (tests, trials) the round runs here, holding up answers."""
-    poller = context.bot_data.get(POLLER)
+    poller = context.bot_data.poller
     if poller is not None:
         poller.wake()
         return
-    config = context.bot_data[CONFIG]
+    config = context.bot_data.config
     with Fetcher(allow_private=config.fetch_private) as fetcher:
         done = poll(
-            context.bot_data[KB].store,
+            context.bot_data.kb.store,
             fetcher,
             interval=config.feed_interval,
             max_age_days=config.max_age_days,
         )
-    report(done, context.bot_data[METRICS])
+    report(done, context.bot_data.metrics)
     if done.changed:
-        context.bot_data[UPKEEP].wake()
+        context.bot_data.upkeep.wake()
 
 
 def report(done: Round, metrics: Metrics) -> None:
@@ -174,14 +174,14 @@ def report(done: Round, metrics: Metrics) -> None:
         )
 
 
-async def latest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def latest(update: Update, context: Context) -> None:
     """/nyt: the newest articles."""
-    kb = context.bot_data[KB]
+    kb = context.bot_data.kb
     kb.refresh()
     await send_html(update.effective_message, render.latest_html(kb.store.articles(latest=LATEST)))
 
 
-async def follow_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def follow_feed(update: Update, context: Context) -> None:
     """/folg URL: follow a feed (admins)."""
     message = update.effective_message
     if not is_admin(update, context):
@@ -191,7 +191,7 @@ async def follow_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await send_html(message, render.FOLLOW_HINT)
         return
     try:
-        feed = follow(context.bot_data[KB].store, context.args[0])
+        feed = follow(context.bot_data.kb.store, context.args[0])
     except IngestError:
         await send_html(message, render.FOLLOW_HINT)
         return
@@ -199,7 +199,7 @@ async def follow_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await send_html(message, render.followed_html(feed.url))
 
 
-async def unfollow_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def unfollow_feed(update: Update, context: Context) -> None:
     """/stopfolg URL: stop following a feed (admins); its articles stay."""
     message = update.effective_message
     if not is_admin(update, context):
@@ -209,7 +209,7 @@ async def unfollow_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         await send_html(message, render.UNFOLLOW_HINT)
         return
     try:
-        feed = unfollow(context.bot_data[KB].store, context.args[0])
+        feed = unfollow(context.bot_data.kb.store, context.args[0])
     except NotFoundError:
         await send_html(message, render.not_followed_html(context.args[0]))
         return
@@ -217,11 +217,11 @@ async def unfollow_feed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
     await send_html(message, render.unfollowed_html(feed))
 
 
-async def list_feeds(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def list_feeds(update: Update, context: Context) -> None:
     """/feeds: every feed with its status (admins)."""
     message = update.effective_message
     if not is_admin(update, context):
         await send_html(message, ONLY_ADMINS)
         return
     now = datetime.now(UTC)
-    await send_html(message, render.feeds_html(feeds(context.bot_data[KB].store), now=now))
+    await send_html(message, render.feeds_html(feeds(context.bot_data.kb.store), now=now))

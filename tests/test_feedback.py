@@ -14,7 +14,7 @@ import pytest
 from fake_bot_api import FakeBotApi, texts
 from telegram_fixtures import OFF_TOPIC, PENTAGON, TOKEN, StartBot, near_miss
 
-from bot import curator, handlers, render
+from bot import curator, render
 from bot.app import build_application
 from bot.config import Config, ConfigError
 from knowledge import ArticleInput, Knowledge, Store
@@ -146,10 +146,14 @@ def test_purging_runs_at_most_daily_from_the_answer_path(kb: Knowledge) -> None:
     ]
 
 
-def test_the_bot_purges_old_rows_at_start_up(kb: Knowledge) -> None:
+async def test_the_bot_purges_old_rows_when_it_starts_not_when_it_is_built(
+    kb: Knowledge, start_bot
+) -> None:
     feedback = Feedback(kb.store, clock=Clock(datetime.now(UTC) - timedelta(days=40)))
     feedback.log(kb.ask(PENTAGON), chat_type="private", user_id=KAREN["id"])
     build_application(kb, Config(token=TOKEN, retention_days=30))
+    assert rows(kb, "SELECT count(*) FROM asked") == [(1,)]  # building writes nothing
+    await start_bot(knowledge=kb, retention_days=30)  # post_init does the start-up work
     assert rows(kb, "SELECT count(*) FROM asked") == [(0,)]
 
 
@@ -317,4 +321,3 @@ async def test_no_raw_user_id_anywhere_in_the_database(start_bot: StartBot, kb: 
         digits = str(user["id"])
         assert not [c for c in cells if digits in c], f"user id {digits} stored"
         assert not [c for c in cells if user["first_name"] in c]
-    assert handlers.FEEDBACK in bot.app.bot_data

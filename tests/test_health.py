@@ -11,7 +11,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from telegram_fixtures import HOSTAGES, OFF_TOPIC, PENTAGON, StartBot, free_port
 
 from bot.config import Config
-from bot.handlers import METRICS
 from bot.health import HealthError, Metrics, error_kind
 from knowledge import Knowledge
 
@@ -98,10 +97,10 @@ async def test_failed_telegram_calls_are_counted_by_kind(start_bot: StartBot) ->
     bot.api.fail_next("sendMessage", code=403, description="Forbidden: bot was blocked by the user")
     await bot.api.send_private(PENTAGON)
     await bot.ask_private(HOSTAGES)  # updates are handled in order: the first is done
-    registry = bot.app.bot_data[METRICS].registry
+    registry = bot.app.bot_data.metrics.registry
     assert registry.get_sample_value("faktabot_telegram_errors_total", {"kind": "forbidden"}) == 1
-    assert bot.app.bot_data[METRICS].total("telegram_errors") == 1
-    assert bot.app.bot_data[METRICS].total("answered") == 2  # the blocked user was answered too
+    assert bot.app.bot_data.metrics.total("telegram_errors") == 1
+    assert bot.app.bot_data.metrics.total("answered") == 2  # the blocked user was answered too
 
 
 async def test_health_port_in_use_stops_the_start(start_bot: StartBot) -> None:

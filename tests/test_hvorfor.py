@@ -13,7 +13,7 @@ import pytest
 from fake_bot_api import BOT_USERNAME, parse_html
 from telegram_fixtures import HOSTAGES, PENTAGON, StartBot
 
-from bot import curator, handlers
+from bot import curator
 from knowledge import Knowledge
 
 TYPO = "hvem er pentagons talsmnad"
@@ -113,7 +113,7 @@ async def test_hvorfor_after_a_restart_asks_the_logged_question_again(
 ) -> None:
     bot = await start_bot(knowledge=kb)
     answer = await bot.ask_private(TYPO)
-    bot.app.bot_data[handlers.RECENT] = curator.Recent()  # memory lost, database kept
+    bot.app.bot_data.recent = curator.Recent()  # memory lost, database kept
     message = bot.api.messages[(int(answer.params["chat_id"]), answer.result["message_id"])]
     why = await bot.ask_private("/hvorfor", reply_to=message)
     assert "«talsmnad» → «talsmand»" in shown(why.text)

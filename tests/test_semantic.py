@@ -33,7 +33,6 @@ from telegram_fixtures import (
 )
 from test_matching import OFF_TOPIC, answerable
 
-from bot import handlers
 from bot.asking import Asker
 from bot.config import Config, ConfigError, semantic_mode
 from bot.curator import why_html
@@ -296,7 +295,7 @@ async def test_the_bot_embeds_at_start_and_after_an_upload_and_reports_it(
     port = free_port()
     kb = semantic_kb(Store.open(tmp_path / "kb.db"))
     bot = await start_bot(knowledge=kb, health_port=port, admins=frozenset({ADMIN["id"]}))
-    upkeep: VectorUpkeep = bot.app.bot_data[handlers.UPKEEP]
+    upkeep: VectorUpkeep = bot.app.bot_data.upkeep
     assert upkeep.filler is not None and upkeep.filler.is_alive()
     assert kb.vectors is not None
     await wait_for(lambda: kb.vectors.counts().missing == 0)

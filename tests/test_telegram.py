@@ -158,7 +158,7 @@ async def test_set_my_commands_at_start_in_danish(bot: Harness) -> None:
     commands = {c["command"]: c["description"] for c in call.params["commands"]}
     assert set(commands) == {"start", "help", "spoerg", "kilder", "nyt", "om", "hvorfor"}
     assert commands["kilder"] == "Se de artikler, jeg kender"
-    assert bot.app.bot_data["username"] == BOT_USERNAME
+    assert bot.app.bot.username == BOT_USERNAME
 
 
 async def test_non_text_messages_get_a_hint(bot: Harness) -> None:
@@ -364,7 +364,7 @@ async def test_inline_query_with_nonsense_gives_no_results(bot: Harness) -> None
 async def test_an_error_in_a_handler_is_logged_and_the_user_told(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    bot.app.bot_data["asker"].converse = None  # every question now fails inside a handler
+    bot.app.bot_data.asker.converse = None  # every question now fails inside a handler
     with caplog.at_level(logging.ERROR, logger="bot.handlers"):
         update = await bot.api.send_private(PENTAGON)
         sent = await bot.reply_to(update)
@@ -465,8 +465,8 @@ def test_builder_uses_the_configured_urls(kb) -> None:
     app = build_application(kb, Config(token=TOKEN))
     assert app.bot.base_url == f"https://api.telegram.org/bot{TOKEN}"
     assert app.bot.base_file_url == f"https://api.telegram.org/file/bot{TOKEN}"
-    assert app.bot_data[handlers.KB] is kb
-    assert app.bot_data[handlers.FLOOD].rate == 20
+    assert app.bot_data.kb is kb
+    assert app.bot_data.flood.rate == 20
 
 
 def test_flood_gate_frees_up_as_the_window_slides() -> None:

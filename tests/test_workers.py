@@ -20,7 +20,7 @@ from fake_bot_api import FakeBotApi
 from telegram import Update
 from telegram_fixtures import HOSTAGES, OFF_TOPIC, PENTAGON, TOKEN, Harness, StartBot
 
-from bot import handlers, render
+from bot import render
 from bot.app import build_application
 from bot.asking import Asker, ChatOrder, WorkerError
 from bot.config import Config, ConfigError
@@ -35,7 +35,7 @@ def expected_reply(kb: Knowledge, question: str) -> str:
 
 
 def asker(bot: Harness) -> Asker:
-    return bot.app.bot_data[handlers.ASKER]
+    return bot.app.bot_data.asker
 
 
 @pytest.fixture
@@ -56,7 +56,7 @@ async def test_questions_are_answered_in_a_worker_process(bot: Harness) -> None:
     assert "Pat Ryder" in reply.text
     pids = asker(bot).pids
     assert pids and os.getpid() not in pids
-    assert len(pids) == bot.app.bot_data[handlers.CONFIG].workers
+    assert len(pids) == bot.app.bot_data.config.workers
 
 
 async def test_without_workers_the_event_loop_answers(start_bot: StartBot) -> None:
@@ -106,7 +106,7 @@ async def test_a_worker_that_dies_is_replaced(bot: Harness) -> None:
     for question in QUESTIONS:  # answered by the workers left and a new one
         assert (await bot.ask_private(question)).text == expected_reply(bot.kb, question)
     pids = asker(bot).pids
-    assert dead not in pids and len(pids) == bot.app.bot_data[handlers.CONFIG].workers
+    assert dead not in pids and len(pids) == bot.app.bot_data.config.workers
 
 
 async def test_a_question_whose_worker_dies_fails_alone(start_bot: StartBot) -> None:
