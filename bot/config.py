@@ -12,12 +12,12 @@ from urllib.parse import urlsplit
 from knowledge.dialogue import FOLLOW_UP_SECONDS
 from knowledge.embed import MODES as SEMANTIC_MODES
 from knowledge.errors import FaktabotError
+from knowledge.feedback import DEFAULT_RETENTION_DAYS
 from knowledge.feeds import INTERVAL_SECONDS as FEED_INTERVAL_SECONDS
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_USER_RATE = 20
 DEFAULT_LOG_LEVEL = "INFO"
-DEFAULT_RETENTION_DAYS = 90  # days the curator's question log and votes are kept
 LOG_FORMATS = ("text", "json")
 DEFAULT_LISTEN = "127.0.0.1"
 DEFAULT_PORT = 8443

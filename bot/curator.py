@@ -175,8 +175,9 @@ def why_html(result: Result) -> str:
     if e.answer_type in _ASKED_FOR:
         lines.append(f"• Du spurgte efter {_ASKED_FOR[e.answer_type]}.")
     verdict = "Derfor svarede jeg." if result.answer else "Derfor svarede jeg ikke."
-    lines.append(
-        f"• Sikkerhed for svaret: {percent(e.confidence)}. Jeg svarer kun, når den er mindst "
-        f"{percent(e.threshold)}. {verdict}"
-    )
+    if e.threshold is not None:
+        lines.append(
+            f"• Sikkerhed for svaret: {percent(e.confidence)}. Jeg svarer kun, når den er "
+            f"mindst {percent(e.threshold)}. {verdict}"
+        )
     return render.truncate_html("\n".join(lines))

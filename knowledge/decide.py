@@ -121,7 +121,7 @@ class Decision:
 
     weights: Mapping[str, float]
     bias: float
-    threshold: float = 0.5
+    threshold: float  # from the parameter file (`params.json`), the one place it is set
 
     @classmethod
     def of(cls, params: DecisionParams) -> Decision:

@@ -111,7 +111,7 @@ def candidates(
     question word that was looked up in full (word index -> ascending fact ids).
     """
     if idfs is None:
-        idfs = [word_idf(w, view) for w in query.words]
+        idfs = question_idfs(query, view)
     chosen = set(query.match_keys(view))
     if not chosen:
         return []
@@ -292,6 +292,14 @@ def word_weight(word: QueryWord, keys: Iterable[str], parts: Iterable[str]) -> f
     return best
 
 
+def question_idfs(query: Query, view: IndexView) -> list[float]:
+    """Each question word's idf: worked out once per question and index, for the
+    ranking and the decision alike."""
+    if query.weighed is None or query.weighed[0] is not view:
+        query.weighed = (view, [word_idf(w, view) for w in query.words])
+    return query.weighed[1]
+
+
 def word_idf(word: QueryWord, view: IndexView) -> float:
     """A word's rarity: that of its own keys where the index has them."""
     own = [view.idf(k) for k, w in word.alternatives.items() if w == 1.0 and view.df(k)]
@@ -423,7 +431,7 @@ def rank(
     (`rerank` at most, the parameters' `max_rerank` unless given)."""
     params = params or Params.bundled().rank
     first = params.first()
-    idfs = [word_idf(w, view) for w in query.words]
+    idfs = question_idfs(query, view)
     holders: dict[int, np.ndarray] = {}
     found = candidates(store, query, limit=limit, view=view, idfs=idfs, holders=holders)
     score(query, view, found, idfs, weights=first)

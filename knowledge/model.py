@@ -51,7 +51,7 @@ class Explanation:
     missing: tuple[str, ...] = ()
     answer_type: str | None = None  # "person", "time", "number", "place" or None
     confidence: float = 0.0
-    threshold: float = 0.5
+    threshold: float | None = None  # the decision's (params.json); None: nothing decided
     meaning: float | None = None  # the top sentence's cosine, where ranked by meaning too
 
 

@@ -62,6 +62,8 @@ class Query:
     kind: str | None  # answer type: person, time, number, place, reason, thing
     words: list[QueryWord]
     norms: list[str] = field(default_factory=list)  # every word of the question, folded
+    # Each word's idf in the index it was last weighed against (`match.question_idfs`).
+    weighed: tuple[object, list[float]] | None = field(default=None, repr=False, compare=False)
 
     def keys(self) -> set[str]:
         return {k for w in self.words for k in w.alternatives}

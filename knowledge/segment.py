@@ -40,7 +40,9 @@ import functools
 import re
 from importlib import resources
 
-_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
+# A blank line ends a paragraph, whatever blank holds it (spaces, tabs, a non-breaking
+# space): the one definition, for sentences and for paragraph numbers alike.
+PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n\s*")
 _CLOSERS = "\"'”“»«’)]"
 # A run of terminal punctuation, any closing quotes/brackets, then whitespace. Wikipedia-style
 # page citations after the punctuation (`slut.":245 Der`) stay with the sentence before;
@@ -90,11 +92,17 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     pos = 0
-    for brk in _PARAGRAPH_BREAK.finditer(text):
+    for brk in PARAGRAPH_BREAK.finditer(text):
         _split_paragraph(text, pos, brk.start(), spans)
         pos = brk.end()
     _split_paragraph(text, pos, len(text), spans)
     return spans
+
+
+def paragraph_breaks(text: str) -> list[int]:
+    """Where each paragraph break starts: a sentence starting after n of them is in
+    paragraph n."""
+    return [m.start() for m in PARAGRAPH_BREAK.finditer(text)]
 
 
 def sentences(text: str) -> list[str]:

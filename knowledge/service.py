@@ -18,7 +18,7 @@ from .dialogue import FollowUp, declined_turn, follow_up, turn_of
 from .embed import Embedder, cosines
 from .index import IndexView
 from .lexicon import is_known
-from .match import Candidate, fuse, rank, word_idf
+from .match import Candidate, fuse, question_idfs, rank
 from .model import (
     Answer,
     Article,
@@ -333,7 +333,7 @@ class Knowledge:
     def decide_on(self, query: Query, distinct: list[Candidate]) -> dict[str, float]:
         """The decision's features for the best of these candidates (one per text)."""
         view = self.view  # each reading of `self.view` asks the store whether it changed
-        idfs = [word_idf(w, view) for w in query.words]
+        idfs = question_idfs(query, view)
         size = min(view.n_facts, self._decision_params(distinct).max_facts)
         question = question_facts(query, n_facts=size)
         if not distinct:
@@ -397,7 +397,7 @@ def _content_version(store: Store) -> str | None:
 
 
 def _problem(question: str) -> str | None:
-    if len(question) > MAX_QUESTION:
+    if len(question.strip()) > MAX_QUESTION:  # measured as the bot measures it
         return "too_long"
     if not clean_question(question):
         return "empty"

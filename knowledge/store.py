@@ -12,7 +12,6 @@ import hashlib
 import logging
 import multiprocessing
 import os
-import re
 import sqlite3
 import sys
 import threading
@@ -34,14 +33,13 @@ from .errors import NotFoundError, SchemaError, StorageError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact
 from .parse import parse_text
-from .segment import split_sentences
+from .segment import paragraph_breaks, split_sentences
 
 logger = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 9
 HEALTH_CHECK_BYTES = 256 * 2**20  # ingest quick-checks a database file up to this size
 BUSY_MS = 5000  # how long a writer waits for another process's transaction to end
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 BATCH_SENTENCES = 10000  # sentences per transaction when ingesting many articles
 # When the input is used up and the worker still analyses, the writer writes what it holds
 # (else the last full batch waits for every chunk while the worker is busy, and then the
@@ -721,10 +719,6 @@ class Store:
         with writing(self.db):
             words: Counter[str] = Counter()
             raws: dict[str, str] = {}
-            breaks = {
-                article_id: [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
-                for article_id, text in self.db.execute("SELECT id, text FROM articles")
-            }
             self.db.conn.executemany(
                 "UPDATE articles SET title_keys = ? WHERE id = ?",
                 [(title_keys(t), a) for a, t in self.db.execute("SELECT id, title FROM articles")],
@@ -733,24 +727,30 @@ class Store:
             # A block of articles at a time: the rows of a million facts held at once took
             # over 1 GB; no read is open on `facts` while its rows are updated.
             for at in range(0, len(ids), REANALYSE_ARTICLES):
-                block = ids[at : at + REANALYSE_ARTICLES]
+                low, high = ids[at], ids[min(at + REANALYSE_ARTICLES, len(ids)) - 1]
+                texts = dict(
+                    self.db.execute(
+                        "SELECT id, text FROM articles WHERE id BETWEEN ? AND ?", [low, high]
+                    ).fetchall()
+                )
                 rows = self.db.execute(
-                    "SELECT id, article_id, start, text FROM facts WHERE article_id BETWEEN ? AND ?"
-                    " ORDER BY article_id, position",
-                    [block[0], block[-1]],
+                    'SELECT id, article_id, start, "end" FROM facts'
+                    " WHERE article_id BETWEEN ? AND ? ORDER BY article_id, position",
+                    [low, high],
                 ).fetchall()
                 updates = []
-                for article_id, facts in groupby(rows, key=itemgetter(1)):
-                    article_breaks = breaks.get(article_id, [])
-                    for fact_id, _, start, text in facts:
-                        analysed = sentence_terms(text)
-                        paragraph = bisect.bisect(article_breaks, start)
-                        updates.append(
-                            (analysed.terms, analysed.parts, analysed.norm, paragraph, fact_id)
-                        )
-                        words.update(analysed.words.keys())
-                        for norm, raw in analysed.words.items():
-                            raws.setdefault(norm, raw)
+                for article_id, group in groupby(rows, key=itemgetter(1)):
+                    facts = list(group)
+                    # The stored sentences, analysed as an ingest analyses them.
+                    spans = [(start, end) for _, _, start, end in facts]
+                    analysed, seen = _analyse_spans(texts[article_id], spans)
+                    for (fact_id, *_), (_, paragraph, _, _, norm, terms, parts) in zip(
+                        facts, analysed, strict=True
+                    ):
+                        updates.append((terms, parts, norm, paragraph, fact_id))
+                    words.update(seen.seen)
+                    for norm, raw in seen.first.items():
+                        raws.setdefault(norm, raw)
                 self.db.conn.executemany(
                     "UPDATE facts SET terms = ?, parts = ?, norm = ?, paragraph = ? WHERE id = ?",
                     updates,
@@ -977,11 +977,16 @@ def _analyse(text: str) -> tuple[list[tuple], _Words]:
     pipe, and the texts were a fifth of what crossed. The words cross as one list and one
     dict an article: a dict a sentence cost more to send than the rows.
     """
+    return _analyse_spans(text, split_sentences(text))
+
+
+def _analyse_spans(text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple], _Words]:
+    """`_analyse` of the sentences at `spans` (an ingest's own, or those stored before)."""
     rows = []
     seen: list[str] = []
     per_sentence: list[dict[str, str]] = []
-    breaks = [m.start() for m in _PARAGRAPH_BREAK.finditer(text)]
-    for position, (start, end) in enumerate(split_sentences(text)):
+    breaks = paragraph_breaks(text)
+    for position, (start, end) in enumerate(spans):
         analysed = sentence_terms(text[start:end])
         seen += analysed.words
         per_sentence.append(analysed.words)

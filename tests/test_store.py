@@ -515,3 +515,26 @@ def test_only_the_word_lists_behind_the_stored_terms_re_analyse_a_database(tmp_p
         Store.open(path).db.conn.close()
         Store.open(path).db.conn.close()  # once only: the new fingerprint is stored
         assert len(reanalysed) == analyze.ANALYSIS_FILES.index(name) + 1
+
+
+@pytest.mark.parametrize(
+    "blank", [" ", "\t", "\u00a0", " \u00a0 "], ids=["space", "tab", "nbsp", "mixed"]
+)
+def test_a_blank_line_of_any_blank_starts_a_paragraph_at_ingest_and_reanalysis(
+    tmp_path, blank
+) -> None:
+    """Sentences and paragraph numbers come from one definition of a paragraph break
+    (`segment.PARAGRAPH_BREAK`): a blank line that splits sentences also starts a
+    paragraph, when an article is added and when its facts are analysed again."""
+    text = (
+        "Færgen sejler igen i dag. Rederiet venter 100 passagerer."
+        f"\n{blank}\n"
+        "Motoren blev skiftet i sidste uge. Det kostede to millioner kroner."
+    )
+    store = Store.open(tmp_path / "x.db", seed=False)
+    article = store.add(ArticleInput(text, "Færgen")).article
+    query = "SELECT paragraph FROM facts WHERE article_id = ? ORDER BY position"
+    assert [p for (p,) in store.db.execute(query, [article.id])] == [0, 0, 1, 1]
+    store.db.execute("UPDATE facts SET paragraph = 0")
+    store.reanalyse()
+    assert [p for (p,) in store.db.execute(query, [article.id])] == [0, 0, 1, 1]
