@@ -412,8 +412,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.report import print_report, report_html
-    from knowledge.report import build_report
+    from bot.tables import print_report, report_html
+    from knowledge.curation import build_report
 
     if args.days < 1 or args.top < 1:
         raise FaktabotError("--days and --top must be at least 1")

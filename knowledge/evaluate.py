@@ -38,7 +38,7 @@ class Outcome:
 
 
 @dataclass
-class Report:
+class Scorecard:
     outcomes: list[Outcome] = field(default_factory=list)
 
     def by_kind(self) -> dict[str, tuple[int, int]]:
@@ -82,5 +82,5 @@ def read_cases(path: str | Path) -> list[Case]:
     return cases
 
 
-def evaluate(ask: Callable[[str], Result], cases: Iterable[Case]) -> Report:
-    return Report([Outcome(case, ask(case.question)) for case in cases])
+def evaluate(ask: Callable[[str], Result], cases: Iterable[Case]) -> Scorecard:
+    return Scorecard([Outcome(case, ask(case.question)) for case in cases])

@@ -16,7 +16,7 @@ from functools import cached_property
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .analyze import split_terms
+from .analysis import split_terms
 from .normalize import fold
 from .query import Query, QueryWord
 from .spans import find_span

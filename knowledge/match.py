@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from .features import SECOND_PASS, Context
-from .index import IndexView
 from .params import Params, RankParams
 from .query import PART_WEIGHT, Query, QueryWord
 from .store import Store
+from .view import IndexView
 
 MINOR_WEIGHT = 0.3  # share of its idf a given name keeps next to a surname
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 
-from .index import IndexView
 from .lexicon import (
     answer_type,
     compound_parts,
@@ -24,6 +23,7 @@ from .lexicon import (
 )
 from .normalize import clean_question, fold, tokens
 from .synonyms import Synonyms
+from .view import IndexView
 
 TYPO_WEIGHT = 0.9
 SYNONYM_WEIGHT = 0.8

@@ -16,7 +16,6 @@ from pathlib import Path
 from .decide import Decision, decision_features, holds, question_facts
 from .dialogue import FollowUp, declined_turn, follow_up, turn_of
 from .embed import Embedder, cosines
-from .index import IndexView
 from .lexicon import is_known
 from .match import Candidate, fuse, question_idfs, rank
 from .model import (
@@ -38,6 +37,7 @@ from .spans import find_span
 from .store import IngestResult, Store, reading
 from .synonyms import Synonyms
 from .vectors import Vectors
+from .view import IndexView
 
 MAX_QUESTION = 500  # characters; longer messages are not questions (the one limit, bot included)
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files

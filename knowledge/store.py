@@ -28,7 +28,7 @@ from typing import NamedTuple
 import platformdirs
 import sqlite_utils
 
-from .analyze import analysis_fingerprint, sentence_terms, title_keys
+from .analysis import analysis_fingerprint, sentence_terms, title_keys
 from .errors import NotFoundError, SchemaError, StorageError
 from .lexicon import DATA
 from .model import Article, ArticleInput, Fact

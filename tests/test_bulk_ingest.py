@@ -18,9 +18,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from store_checks import assert_index_consistent
 
-from knowledge import ArticleInput, Knowledge, Store, analyze
-from knowledge.analyze import sentence_terms, split_terms
-from knowledge.index import IndexView
+from knowledge import ArticleInput, Knowledge, Store, analysis
+from knowledge.analysis import sentence_terms, split_terms
 from knowledge.match import (
     Candidate,
     _credit,
@@ -41,6 +40,7 @@ from knowledge.query import analyse
 from knowledge.segment import split_sentences
 from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
 from knowledge.store import _analyse_many as analyse_many
+from knowledge.view import IndexView
 
 ZOO = "Københavns Zoo har fået en ny elefant. Den hedder Bent.\n\nBent spiser 150 kilo hø."
 
@@ -332,11 +332,11 @@ def test_stored_terms_split_back_into_one_group_of_keys_a_word(text):
 def test_the_word_cache_stays_bounded_and_gives_the_same_terms(monkeypatch):
     text = "Elefanten Bent fik 32.000 besøg i Århus' havn af FN's turister i 2024."
     first = sentence_terms(text)
-    monkeypatch.setattr("knowledge.analyze.WORD_CACHE", 3)
-    analyze._analysed.clear()  # every word is met anew, with room for 3
+    monkeypatch.setattr("knowledge.analysis.WORD_CACHE", 3)
+    analysis._analysed.clear()  # every word is met anew, with room for 3
     again = [sentence_terms(text) for _ in range(3)]
     assert all(a == first and list(a.words) == list(first.words) for a in again)
-    assert len(analyze._analysed) <= 3
+    assert len(analysis._analysed) <= 3
 
 
 @settings(max_examples=200, deadline=None)
@@ -376,7 +376,7 @@ def test_the_words_own_keys_come_before_rarer_synonyms(monkeypatch):
     query = analyse("Hvor mange blev dræbt?", kb.view, kb.synonyms)
     own, every = query.own_keys(), query.keys()
     assert kb.view.match_keys(every, budget=5)[0] not in own  # plain df order: a synonym
-    monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 5)
+    monkeypatch.setattr("knowledge.view.MATCH_BUDGET", 5)
     chosen = query.match_keys(kb.view)
     assert chosen and set(chosen) <= own
     # With room for all, the synonyms are looked up too.
@@ -395,7 +395,7 @@ def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
     query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
     everything = candidates(store, query, limit=100, view=kb.view)
     assert len(everything) == 62
-    monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 10)
+    monkeypatch.setattr("knowledge.view.MATCH_BUDGET", 10)
     found = candidates(store, query, limit=100, view=kb.view)
     assert {c.text for c in found} == {"Elefanten fik besøg i havnen.", "Elefanten Bent sov."}
     # Only sentences with the rare key come in; the frequent ones still order them.
@@ -413,7 +413,7 @@ def test_the_leading_article_is_searched_again_for_the_keys_left_out(monkeypatch
     list(store.add_many([*common, story]))
     kb = Knowledge(store)
     query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
-    monkeypatch.setattr("knowledge.index.MATCH_BUDGET", 10)
+    monkeypatch.setattr("knowledge.view.MATCH_BUDGET", 10)
     found = {c.text for c in candidates(store, query, limit=100, view=kb.view)}
     assert found == {"Elefanten Bent sov i zoo.", "Senere fik havnen besøg af dyrepasserne."}
     monkeypatch.setattr("knowledge.match.LEADING", 0)
@@ -437,7 +437,7 @@ def test_a_small_store_looks_up_every_key():
 @pytest.mark.parametrize("kept", [0, 3, 20_000])
 def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
     # The parsed-row cache may be cleared while a question's rows are read; none is lost.
-    monkeypatch.setattr("knowledge.index.PARSED_CACHE", kept)
+    monkeypatch.setattr("knowledge.view.PARSED_CACHE", kept)
     store = Store.open(":memory:", seed=False)
     list(store.add_many([ArticleInput(f"Elefanten nummer {n} sov i stalden.") for n in range(12)]))
     kb = Knowledge(store)
@@ -452,7 +452,7 @@ def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
     words = ["elefant", "giraf", "zebra", "tiger", "panda"]
     items = [ArticleInput(f"En {w} nummer {n} sov.") for w in words for n in range(4)]
     list(store.add_many(items))
-    monkeypatch.setattr("knowledge.index.POSTINGS_CACHE", 10)
+    monkeypatch.setattr("knowledge.view.POSTINGS_CACHE", 10)
     kb = Knowledge(store)
     view = kb.view
     keys = [analyse(w, view, kb.synonyms).words[0].base for w in words]
@@ -467,7 +467,7 @@ def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
 
 
 def test_parsed_row_cache_drops_an_eighth_at_a_time(monkeypatch):
-    monkeypatch.setattr("knowledge.index.PARSED_CACHE", 16)
+    monkeypatch.setattr("knowledge.view.PARSED_CACHE", 16)
     store = Store.open(":memory:", seed=False)
     view = Knowledge(store).view
     for fact_id in range(40):

@@ -581,7 +581,7 @@ def test_a_page_that_keeps_failing_is_given_up_after_three_tries(
 def test_a_downvoted_sentence_that_a_correction_removed_is_reported_without_its_text(
     kb, run
 ) -> None:
-    from knowledge.report import build_report
+    from knowledge.curation import build_report
 
     item = ArticleInput("\n\n".join(FERRY), "Færgen", "2025-06-02", "https://a.dk/f")
     next(kb.ingest([item]))

@@ -13,11 +13,11 @@ from rich.console import Console
 from telegram_fixtures import HOSTAGES, PENTAGON
 
 from bot.cli import main
-from bot.report import print_report, rate_chart_svg, report_html
+from bot.tables import print_report, rate_chart_svg, report_html
 from knowledge import Knowledge
+from knowledge.curation import DayRate, build_report, group_questions, question_key, similar
 from knowledge.feedback import Feedback
 from knowledge.normalize import normalize_text
-from knowledge.report import DayRate, build_report, group_questions, question_key, similar
 
 NOW = datetime(2024, 4, 10, 15, 0, tzinfo=UTC)
 # Unanswered questions as users typed them: two needs, worded several ways, and one loner.

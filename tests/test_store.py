@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_checks import assert_index_consistent
 
-from knowledge import ArticleInput, Knowledge, NotFoundError, Store, analyze
+from knowledge import ArticleInput, Knowledge, NotFoundError, Store, analysis
 from knowledge.lexicon import DATA
 from knowledge.parse import read_articles
 from knowledge.store import (
@@ -497,9 +497,9 @@ def test_only_the_word_lists_behind_the_stored_terms_re_analyse_a_database(tmp_p
     # when a database is opened. The key frequencies weigh questions only: no re-analysis.
     data = tmp_path / "data"
     data.mkdir()
-    for name in (*analyze.ANALYSIS_FILES, "key_frequencies.tsv"):
+    for name in (*analysis.ANALYSIS_FILES, "key_frequencies.tsv"):
         (data / name).write_bytes((DATA / name).read_bytes())
-    monkeypatch.setattr(analyze, "DATA", data)
+    monkeypatch.setattr(analysis, "DATA", data)
     path = tmp_path / "k.db"
     Store.open(path).db.conn.close()
     reanalysed = []
@@ -509,12 +509,12 @@ def test_only_the_word_lists_behind_the_stored_terms_re_analyse_a_database(tmp_p
         f.write("nyord\t1\n")
     Store.open(path).db.conn.close()
     assert reanalysed == []
-    for name in analyze.ANALYSIS_FILES:
+    for name in analysis.ANALYSIS_FILES:
         with (data / name).open("a", encoding="utf-8") as f:
             f.write("\n")
         Store.open(path).db.conn.close()
         Store.open(path).db.conn.close()  # once only: the new fingerprint is stored
-        assert len(reanalysed) == analyze.ANALYSIS_FILES.index(name) + 1
+        assert len(reanalysed) == analysis.ANALYSIS_FILES.index(name) + 1
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge import ArticleInput, Knowledge, Store
-from knowledge.index import typo_budget
+from knowledge.view import typo_budget
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """`faktabot report` on screen (rich tables) and as one self-contained HTML page.
 
-The numbers come from knowledge.report; this module only lays them out. The page has
+The numbers come from knowledge.curation; this module only lays them out. The page has
 inline CSS and an inline SVG chart: it opens from a file, offline, with nothing fetched.
 """
 
@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from knowledge.report import DayRate, Report
+from knowledge.curation import CurationReport, DayRate
 
 BAR_WIDTH = 20  # characters of the per-day bar in the terminal
 
@@ -21,7 +21,7 @@ def _percent(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _period(report: Report) -> str:
+def _period(report: CurationReport) -> str:
     return f"{report.since[:10]} to {report.until[:10]} (UTC)"
 
 
@@ -29,7 +29,7 @@ def _period(report: Report) -> str:
 COUNTED = "Counted: questions asked the bot on Telegram (small talk and commands not included)."
 
 
-def _summary(report: Report) -> str:
+def _summary(report: CurationReport) -> str:
     return (
         f"{report.asked} questions, {report.answered} answered ({_percent(report.rate)}); "
         f"votes: {report.up} 👍, {report.down} 👎. {COUNTED}"
@@ -44,7 +44,7 @@ def _short(text: str, limit: int = 90) -> str:
 # --- terminal --------------------------------------------------------------------------------
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
+def print_report(report: CurationReport, console: Console | None = None) -> None:
     """The report as tables on the terminal (or any rich Console)."""
     console = console or Console()
     console.print(f"[bold]faktabot report[/bold], {_period(report)}")
@@ -153,7 +153,7 @@ def rate_chart_svg(days: tuple[DayRate, ...] | list[DayRate]) -> str:
     return "".join(parts)
 
 
-def report_html(report: Report) -> str:
+def report_html(report: CurationReport) -> str:
     """The whole report as one HTML page: inline CSS and SVG, no scripts, nothing external."""
     rows = []
     for group in report.unanswered:

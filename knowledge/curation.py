@@ -56,7 +56,7 @@ class DayRate:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
+class CurationReport:
     since: str
     until: str
     asked: int
@@ -135,7 +135,7 @@ def _distinct_wordings(members: Counter[str]) -> list[str]:
 
 def build_report(
     store: Store, *, days: int = 30, top: int = 10, now: datetime | None = None
-) -> Report:
+) -> CurationReport:
     """The last `days` days of the log, summarised for an operator."""
     now = now or utc_now()
     start = (now - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -148,7 +148,7 @@ def build_report(
         "SELECT coalesce(sum(vote > 0), 0), coalesce(sum(vote < 0), 0) FROM votes WHERE at >= ?",
         [since],
     ).fetchone()
-    return Report(
+    return CurationReport(
         since=since,
         until=until,
         asked=asked,
