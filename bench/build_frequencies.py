@@ -20,7 +20,7 @@ from pathlib import Path
 import wordfreq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from knowledge.lexicon import keys
+from faktabot.knowledge.lexicon import keys
 
 OUT = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "key_frequencies.tsv"
 WORDS = 100_000_000  # counts are per this many running words

@@ -30,12 +30,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.dialogue import follow_up
+from faktabot.knowledge.model import Result, Turn
+from faktabot.knowledge.smalltalk import phrasebook
 from squad_data import SHARED, index_articles, load
-
-from knowledge import Knowledge
-from knowledge.dialogue import follow_up
-from knowledge.model import Result, Turn
-from knowledge.smalltalk import phrasebook
 
 DATA = Path(__file__).resolve().parent / "data"
 # The kinds of smalltalk.tsv that are small talk or out of scope (the rest is general
@@ -168,7 +167,7 @@ def standing(kb: Knowledge, questions: list[str], contexts: list[Turn]) -> tuple
 
 def _leans(question: str) -> bool:
     """A pronoun for a person with no name beside it: not self-contained, whoever wrote it."""
-    from knowledge.dialogue import cues
+    from faktabot.knowledge.dialogue import cues
 
     words = question.lower().replace("?", " ").split()
     return any(w in cues().person for w in words)

@@ -34,7 +34,7 @@ def faktabot(db: Path, *args: str, stdin: str | None = None) -> subprocess.Popen
     """A `faktabot` process; `stdin` is written to it at once (and closed)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKTABOT_", "TELEGRAM_"))}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--db", str(db), *args],
+        [sys.executable, "-m", "faktabot.bot.cli", "--db", str(db), *args],
         cwd=ROOT,
         env={**env, "PYTHONIOENCODING": "utf-8"},
         stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,

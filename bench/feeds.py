@@ -530,10 +530,9 @@ class Held:
 
 def worker(args: argparse.Namespace) -> int:
     import httpx
-
-    from knowledge import Store, feeds
-    from knowledge.extract import article_from_html
-    from knowledge.fetch import Fetcher
+    from faktabot.knowledge import Store, feeds
+    from faktabot.knowledge.extract import article_from_html
+    from faktabot.knowledge.fetch import Fetcher
 
     site = Site(args.feeds, args.items, args.seed)
     base = args.base

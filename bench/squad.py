@@ -21,10 +21,9 @@ import Stemmer
 from rapidfuzz import fuzz, process, utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.normalize import tokens
 from squad_data import Where, index_articles, is_right, load
-
-from knowledge import Knowledge
-from knowledge.normalize import tokens
 
 
 def build(articles) -> tuple[Knowledge, Where, float]:

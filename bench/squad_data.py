@@ -72,7 +72,7 @@ def index_articles(articles, indexed, *, seed: bool = True):
 
     Returns the knowledge and, for every fact of a SQuAD article, where it stands.
     """
-    from knowledge import ArticleInput, Knowledge, Store
+    from faktabot.knowledge import ArticleInput, Knowledge, Store
 
     kb = Knowledge(Store.open(":memory:", seed=seed))
     ids = {}

@@ -24,10 +24,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from faktabot.knowledge.parse import parse_text
+from faktabot.knowledge.segment import split_sentences
+from faktabot.knowledge.store import seed_text
+
 from bench.squad_data import load
-from knowledge.parse import parse_text
-from knowledge.segment import split_sentences
-from knowledge.store import seed_text
 
 OUT = Path(__file__).resolve().parent / "out"
 START, END = "<s>", "</s>"

@@ -12,16 +12,15 @@ import asyncio
 import logging
 from pathlib import Path
 
+from faktabot.bot.asking import database_file
+from faktabot.bot.handlers import send_html
+from faktabot.bot.render import esc, shorten, truncate_html
+from faktabot.bot.state import Context
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.errors import IngestError, NotFoundError
+from faktabot.knowledge.parse import JSONL_SUFFIXES, parse_bytes
+from faktabot.knowledge.store import IngestResult
 from telegram import Update
-
-from bot.asking import database_file
-from bot.handlers import send_html
-from bot.render import esc, shorten, truncate_html
-from bot.state import Context
-from knowledge import Knowledge, Store
-from knowledge.errors import IngestError, NotFoundError
-from knowledge.parse import JSONL_SUFFIXES, parse_bytes
-from knowledge.store import IngestResult
 
 logger = logging.getLogger(__name__)
 

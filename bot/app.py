@@ -9,6 +9,12 @@ import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from faktabot.bot import admin, asking, curator, embedding, handlers, health, news, render
+from faktabot.bot.config import Config
+from faktabot.bot.logs import configure_logging
+from faktabot.bot.state import CONTEXT_TYPES, BotData
+from faktabot.knowledge.dialogue import Memory
+from faktabot.knowledge.feedback import Feedback
 from telegram import BotCommand, Update
 from telegram.error import NetworkError
 from telegram.ext import (
@@ -22,15 +28,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import admin, asking, curator, embedding, handlers, health, news, render
-from bot.config import Config
-from bot.logs import configure_logging
-from bot.state import CONTEXT_TYPES, BotData
-from knowledge.dialogue import Memory
-from knowledge.feedback import Feedback
-
 if TYPE_CHECKING:
-    from knowledge import Knowledge
+    from faktabot.knowledge import Knowledge
 
 logger = logging.getLogger(__name__)
 

@@ -39,17 +39,16 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
+from faktabot.bot.logs import configure_logging
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.embed import Embedder
+from faktabot.knowledge.errors import FaktabotError
+from faktabot.knowledge.model import Hit, Result, Turn
+from faktabot.knowledge.params import Params
+from faktabot.knowledge.store import database_path
+from faktabot.knowledge.synonyms import Synonyms
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
-
-from bot.logs import configure_logging
-from knowledge import Knowledge, Store
-from knowledge.embed import Embedder
-from knowledge.errors import FaktabotError
-from knowledge.model import Hit, Result, Turn
-from knowledge.params import Params
-from knowledge.store import database_path
-from knowledge.synonyms import Synonyms
 
 logger = logging.getLogger(__name__)
 

@@ -15,14 +15,14 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from bot.config import ConfigError
-from knowledge import ArticleInput, FaktabotError, IngestError, Knowledge, Result
-from knowledge.embed import EmbedderError, load_embedder
-from knowledge.errors import SchemaError, StorageError
-from knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
-from knowledge.fetch import FetchError, own_version
-from knowledge.parse import count_articles, read_articles
-from knowledge.store import default_path, storage_error
+from faktabot.bot.config import ConfigError
+from faktabot.knowledge import ArticleInput, FaktabotError, IngestError, Knowledge, Result
+from faktabot.knowledge.embed import EmbedderError, load_embedder
+from faktabot.knowledge.errors import SchemaError, StorageError
+from faktabot.knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
+from faktabot.knowledge.fetch import FetchError, own_version
+from faktabot.knowledge.parse import count_articles, read_articles
+from faktabot.knowledge.store import default_path, storage_error
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -162,7 +162,7 @@ def open_knowledge(args: argparse.Namespace, *, semantic: str | None = None) -> 
 
     Commands that answer no question pass "off": loading the model takes time and memory.
     """
-    from bot.config import semantic_mode
+    from faktabot.bot.config import semantic_mode
 
     extra = os.environ.get("FAKTABOT_SYNONYMS", "").strip()
     if extra and not Path(extra).is_file():
@@ -179,8 +179,8 @@ def open_knowledge(args: argparse.Namespace, *, semantic: str | None = None) -> 
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from bot.app import run
-    from bot.config import Config
+    from faktabot.bot.app import run
+    from faktabot.bot.config import Config
 
     if getattr(args, "webhook_url", None) == "":  # compose passes an unset variable as ""
         print("faktabot: --webhook-url is empty (set FAKTABOT_WEBHOOK_URL)", file=sys.stderr)
@@ -208,8 +208,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_chat(args: argparse.Namespace) -> int:
-    from bot.console import chat
-    from bot.embedding import CHAT_FIRST, VectorUpkeep
+    from faktabot.bot.console import chat
+    from faktabot.bot.embedding import CHAT_FIRST, VectorUpkeep
 
     kb = open_knowledge(args)
     upkeep = VectorUpkeep(kb)
@@ -221,8 +221,8 @@ def cmd_chat(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.console import converse, reply
-    from knowledge.dialogue import Memory
+    from faktabot.bot.console import converse, reply
+    from faktabot.knowledge.dialogue import Memory
 
     kb = open_knowledge(args)
     questions = [args.question] if args.question is not None else _stdin_lines()
@@ -238,7 +238,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from bot.progress import progress_bar
+    from faktabot.bot.progress import progress_bar
 
     kb = open_knowledge(args, semantic="off")
     kb.store.check_health()
@@ -279,9 +279,9 @@ def fetch_articles(links: list[str], *, title: str | None = None) -> list[Articl
     """The article on each page, all fetched before anything is stored."""
     if not links:
         return []
-    from bot.config import fetch_private
-    from knowledge.extract import article_from_html
-    from knowledge.fetch import Fetcher
+    from faktabot.bot.config import fetch_private
+    from faktabot.knowledge.extract import article_from_html
+    from faktabot.knowledge.fetch import Fetcher
 
     found = []
     with Fetcher(allow_private=fetch_private()) as fetcher:
@@ -295,7 +295,7 @@ def fetch_articles(links: list[str], *, title: str | None = None) -> list[Articl
 
 
 def cmd_follow(args: argparse.Namespace) -> int:
-    from knowledge.feeds import follow
+    from faktabot.knowledge.feeds import follow
 
     feed = follow(open_knowledge(args, semantic="off").store, args.feed)
     print(f"following {feed.url} (fetched at the next round: faktabot fetch, or the running bot)")
@@ -303,7 +303,7 @@ def cmd_follow(args: argparse.Namespace) -> int:
 
 
 def cmd_unfollow(args: argparse.Namespace) -> int:
-    from knowledge.feeds import unfollow
+    from faktabot.knowledge.feeds import unfollow
 
     feed = unfollow(open_knowledge(args, semantic="off").store, args.feed)
     print(f"no longer following {feed.url} (its {feed.articles} articles stay)")
@@ -311,7 +311,7 @@ def cmd_unfollow(args: argparse.Namespace) -> int:
 
 
 def cmd_feeds(args: argparse.Namespace) -> int:
-    from knowledge.feeds import feeds
+    from faktabot.knowledge.feeds import feeds
 
     for f in feeds(open_knowledge(args, semantic="off").store):
         print(
@@ -322,9 +322,9 @@ def cmd_feeds(args: argparse.Namespace) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace) -> int:
-    from bot.config import fetch_private, max_age_days
-    from knowledge.feeds import feeds, poll
-    from knowledge.fetch import Fetcher
+    from faktabot.bot.config import fetch_private, max_age_days
+    from faktabot.knowledge.feeds import feeds, poll
+    from faktabot.knowledge.fetch import Fetcher
 
     store = open_knowledge(args, semantic="off").store
     store.check_health()
@@ -342,9 +342,9 @@ def cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def cmd_embed(args: argparse.Namespace) -> int:
-    from bot.config import semantic_mode
-    from bot.progress import progress_bar
-    from knowledge.vectors import fill
+    from faktabot.bot.config import semantic_mode
+    from faktabot.bot.progress import progress_bar
+    from faktabot.knowledge.vectors import fill
 
     if semantic_mode() == "off":
         raise FaktabotError("semantic matching is off (FAKTABOT_SEMANTIC=off): nothing to embed")
@@ -412,8 +412,8 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from bot.tables import print_report, report_html
-    from knowledge.curation import build_report
+    from faktabot.bot.tables import print_report, report_html
+    from faktabot.knowledge.curation import build_report
 
     if args.days < 1 or args.top < 1:
         raise FaktabotError("--days and --top must be at least 1")

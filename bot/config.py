@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from knowledge.dialogue import FOLLOW_UP_SECONDS
-from knowledge.embed import MODES as SEMANTIC_MODES
-from knowledge.errors import FaktabotError
-from knowledge.feedback import DEFAULT_RETENTION_DAYS
-from knowledge.feeds import INTERVAL_SECONDS as FEED_INTERVAL_SECONDS
+from faktabot.knowledge.dialogue import FOLLOW_UP_SECONDS
+from faktabot.knowledge.embed import MODES as SEMANTIC_MODES
+from faktabot.knowledge.errors import FaktabotError
+from faktabot.knowledge.feedback import DEFAULT_RETENTION_DAYS
+from faktabot.knowledge.feeds import INTERVAL_SECONDS as FEED_INTERVAL_SECONDS
 
 DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_USER_RATE = 20

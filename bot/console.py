@@ -8,12 +8,12 @@ from __future__ import annotations
 import sys
 from typing import TYPE_CHECKING, TextIO
 
-from bot import render
-from knowledge.dialogue import Memory
+from faktabot.bot import render
+from faktabot.knowledge.dialogue import Memory
 
 if TYPE_CHECKING:
-    from knowledge import Knowledge
-    from knowledge.model import Result
+    from faktabot.knowledge import Knowledge
+    from faktabot.knowledge.model import Result
 
 PROMPT = "> "
 WELCOME = (
@@ -84,7 +84,7 @@ def chat(
 
 def main() -> int:
     """`python -m bot.console`: the CLI's `faktabot chat` (the same knowledge and settings)."""
-    from bot.cli import main as cli_main
+    from faktabot.bot.cli import main as cli_main
 
     return cli_main(["chat"])
 

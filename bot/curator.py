@@ -11,13 +11,12 @@ import logging
 from collections import OrderedDict
 from collections.abc import Iterable
 
+from faktabot.bot import handlers, render
+from faktabot.bot.state import Context
+from faktabot.knowledge.feedback import CHANGED, NEW, SAME
+from faktabot.knowledge.model import Explanation, Result
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
-
-from bot import handlers, render
-from bot.state import Context
-from knowledge.feedback import CHANGED, NEW, SAME
-from knowledge.model import Explanation, Result
 
 logger = logging.getLogger(__name__)
 

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 
-from bot.asking import database_file
-from knowledge import Knowledge, Store
-from knowledge.vectors import Filler, fill
+from faktabot.bot.asking import database_file
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.vectors import Filler, fill
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from faktabot.bot import render
+from faktabot.bot.state import Context
+from faktabot.knowledge.model import Turn
 from telegram import (
     InlineKeyboardMarkup,
     LinkPreviewOptions,
@@ -23,10 +26,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 from telegram.ext import filters
-
-from bot import render
-from bot.state import Context
-from knowledge.model import Turn
 
 logger = logging.getLogger(__name__)
 

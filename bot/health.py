@@ -22,19 +22,18 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
+from faktabot.knowledge.errors import FaktabotError
+from faktabot.knowledge.feeds import INTERVAL_SECONDS, Feed, Round, feeds
+from faktabot.knowledge.vectors import VectorCounts, stored_counts
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import generate_latest
 from telegram.error import NetworkError, TimedOut
 from telegram.ext import Application
 from telegram.request import HTTPXRequest
 
-from knowledge.errors import FaktabotError
-from knowledge.feeds import INTERVAL_SECONDS, Feed, Round, feeds
-from knowledge.vectors import VectorCounts, stored_counts
-
 if TYPE_CHECKING:
-    from knowledge import Knowledge
-    from knowledge.model import Result
+    from faktabot.knowledge import Knowledge
+    from faktabot.knowledge.model import Result
 
 logger = logging.getLogger(__name__)
 

@@ -17,20 +17,19 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from faktabot.bot import render
+from faktabot.bot.admin import ONLY_ADMINS, is_admin
+from faktabot.bot.asking import database_file
+from faktabot.bot.config import Config
+from faktabot.bot.handlers import send_html
+from faktabot.bot.health import Metrics
+from faktabot.bot.state import Context
+from faktabot.knowledge import Store
+from faktabot.knowledge.errors import FaktabotError, IngestError, NotFoundError
+from faktabot.knowledge.feeds import Round, feeds, follow, poll, unfollow
+from faktabot.knowledge.fetch import Fetcher
 from telegram import Update
 from telegram.ext import Application
-
-from bot import render
-from bot.admin import ONLY_ADMINS, is_admin
-from bot.asking import database_file
-from bot.config import Config
-from bot.handlers import send_html
-from bot.health import Metrics
-from bot.state import Context
-from knowledge import Store
-from knowledge.errors import FaktabotError, IngestError, NotFoundError
-from knowledge.feeds import Round, feeds, follow, poll, unfollow
-from knowledge.fetch import Fetcher
 
 logger = logging.getLogger(__name__)
 

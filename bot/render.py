@@ -12,6 +12,9 @@ import re
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from faktabot.knowledge.feeds import Feed
+from faktabot.knowledge.model import Article, Fact, Hit, Passage, Result
+from faktabot.knowledge.service import MAX_QUESTION
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -19,10 +22,6 @@ from telegram import (
     InputTextMessageContent,
     LinkPreviewOptions,
 )
-
-from knowledge.feeds import Feed
-from knowledge.model import Article, Fact, Hit, Passage, Result
-from knowledge.service import MAX_QUESTION
 
 MAX_MESSAGE = 4096  # Telegram's limit on a message's text after entity parsing
 MAX_ALTERNATIVES = 3

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 from telegram.ext import CallbackContext, ContextTypes, ExtBot
 
 if TYPE_CHECKING:
-    from bot.asking import Asker
-    from bot.config import Config
-    from bot.curator import Recent
-    from bot.embedding import VectorUpkeep
-    from bot.handlers import FloodGate
-    from bot.health import HealthServer, Metrics
-    from bot.news import Poller
-    from knowledge import Knowledge
-    from knowledge.dialogue import Memory
-    from knowledge.feedback import Feedback
+    from faktabot.bot.asking import Asker
+    from faktabot.bot.config import Config
+    from faktabot.bot.curator import Recent
+    from faktabot.bot.embedding import VectorUpkeep
+    from faktabot.bot.handlers import FloodGate
+    from faktabot.bot.health import HealthServer, Metrics
+    from faktabot.bot.news import Poller
+    from faktabot.knowledge import Knowledge
+    from faktabot.knowledge.dialogue import Memory
+    from faktabot.knowledge.feedback import Feedback
 
 
 @dataclass

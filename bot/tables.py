@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import html
 
+from faktabot.knowledge.curation import CurationReport, DayRate
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
-
-from knowledge.curation import CurationReport, DayRate
 
 BAR_WIDTH = 20  # characters of the per-day bar in the terminal
 

@@ -18,7 +18,7 @@ import Stemmer
 
 from .normalize import fold, normalize_number, tokens
 
-DATA = resources.files("knowledge") / "data"
+DATA = resources.files(__package__) / "data"
 _LANG = "da"
 _stemmer = Stemmer.Stemmer("danish")
 

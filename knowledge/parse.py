@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from knowledge.errors import IngestError
-from knowledge.model import ArticleInput
+from faktabot.knowledge.errors import IngestError
+from faktabot.knowledge.model import ArticleInput
 
 JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 _BOM = "\ufeff"

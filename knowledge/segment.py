@@ -72,7 +72,7 @@ def _abbreviations() -> tuple[frozenset[str], frozenset[str]]:
     """
     never: set[str] = set()
     may_end: set[str] = set()
-    text = resources.files("knowledge").joinpath("data/abbreviations.txt").read_text("utf-8")
+    text = resources.files(__package__).joinpath("data/abbreviations.txt").read_text("utf-8")
     for line in text.splitlines():
         fields = line.split("#", 1)[0].split()
         if not fields:

@@ -22,7 +22,7 @@ from .lexicon import question_phrases, stopwords
 from .model import Intent
 from .normalize import clean_question, fold, tokens
 
-DATA = resources.files("knowledge") / "data"
+DATA = resources.files(__package__) / "data"
 NUMBER = "{n}"
 STAR = "*"
 MAX_TAIL = 8  # words a phrasing ending in "*" takes after it

@@ -6,8 +6,7 @@ import importlib.metadata
 import sys
 
 import pytest
-
-from knowledge import Knowledge, Store
+from faktabot.knowledge import Knowledge, Store
 
 pytest_plugins = ["telegram_fixtures"]
 

@@ -14,8 +14,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
-
-from knowledge.params import Params, SemanticParams
+from faktabot.knowledge.params import Params, SemanticParams
 
 DIM = 64
 WORD = re.compile(r"\w+")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from knowledge import Store
+from faktabot.knowledge import Store
 
 
 def assert_index_consistent(store: Store) -> None:

@@ -17,17 +17,16 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import Call, FakeBotApi
+from faktabot.bot.app import build_application
+from faktabot.bot.config import Config
+from faktabot.knowledge import Knowledge
 from telegram import Update
 from telegram.ext import Application
-
-from bot.app import build_application
-from bot.config import Config
-from knowledge import Knowledge
 
 TOKEN = "123456789:AAHfakeTokenForFaktabotTests_0123456"
 SECRET = TOKEN.split(":", 1)[1]
 ROOT = Path(__file__).resolve().parent.parent
-FAKTABOT = (sys.executable, "-m", "bot.cli")  # the `faktabot` command, for subprocesses
+FAKTABOT = (sys.executable, "-m", "faktabot.bot.cli")  # the `faktabot` command, for subprocesses
 
 # Seed-article questions (the bundled article about Israel, Gaza and the USA, March 2024).
 PENTAGON = "Hvem er talsmand for Pentagon?"

@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import FakeBotApi, parse_html
+from faktabot.bot import admin
+from faktabot.bot.config import Config, ConfigError
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.errors import IngestError
+from faktabot.knowledge.parse import parse_bytes
 from telegram_fixtures import NEW_ANSWER, NEW_ARTICLE, NEW_QUESTION, PENTAGON, Harness, StartBot
-
-from bot import admin
-from bot.config import Config, ConfigError
-from knowledge import Knowledge
-from knowledge.errors import IngestError
-from knowledge.parse import parse_bytes
 
 ADMIN = FakeBotApi.user(4242, "Anne")
 STRANGER = FakeBotApi.user(5151, "Bo")

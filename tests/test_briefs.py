@@ -9,12 +9,11 @@ from __future__ import annotations
 import json
 
 import pytest
-
-from knowledge import Knowledge, Store
-from knowledge.decide import FEATURES, SEMANTIC
-from knowledge.features import RANK_FEATURES
-from knowledge.params import PARAMS_FILE, Params, ParamsError
-from knowledge.parse import parse_text
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.decide import FEATURES, SEMANTIC
+from faktabot.knowledge.features import RANK_FEATURES
+from faktabot.knowledge.params import PARAMS_FILE, Params, ParamsError
+from faktabot.knowledge.parse import parse_text
 
 METRO = """date 2025-06-12
 Københavns Kommune har besluttet at bygge en ny metrolinje til Amager. Linjen skal efter \

@@ -14,13 +14,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
-from store_checks import assert_index_consistent
-
-from knowledge import ArticleInput, Knowledge, Store, analysis
-from knowledge.analysis import sentence_terms, split_terms
-from knowledge.match import (
+from faktabot.knowledge import ArticleInput, Knowledge, Store, analysis
+from faktabot.knowledge.analysis import sentence_terms, split_terms
+from faktabot.knowledge.match import (
     Candidate,
     _credit,
     _sum_by_fact,
@@ -34,13 +30,16 @@ from knowledge.match import (
     surroundings,
     word_idf,
 )
-from knowledge.normalize import normalize_text, tokens
-from knowledge.params import Params
-from knowledge.query import analyse
-from knowledge.segment import split_sentences
-from knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
-from knowledge.store import _analyse_many as analyse_many
-from knowledge.view import IndexView
+from faktabot.knowledge.normalize import normalize_text, tokens
+from faktabot.knowledge.params import Params
+from faktabot.knowledge.query import analyse
+from faktabot.knowledge.segment import split_sentences
+from faktabot.knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
+from faktabot.knowledge.store import _analyse_many as analyse_many
+from faktabot.knowledge.view import IndexView
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from store_checks import assert_index_consistent
 
 ZOO = "Københavns Zoo har fået en ny elefant. Den hedder Bent.\n\nBent spiser 150 kilo hø."
 
@@ -101,7 +100,7 @@ def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(
     tmp_path, monkeypatch, switch_interval
 ):
     """The worker-process path must give the same ids, rows and word counts as `add`."""
-    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)  # several transactions
+    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)  # several transactions
     items = [varied(i) for i in range(3 * BULK_ARTICLES)]
     items[70] = items[5]  # a repeat within the ingest
     known = ArticleInput(ZOO)
@@ -144,14 +143,14 @@ def slow_in_worker(texts: list[str]) -> list:
 def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, monkeypatch):
     """Once the input is used up, articles analysed so far are written while the worker
     still analyses the rest, not all at the end: the last transaction is then small."""
-    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 10**9)  # no batch fills up
-    monkeypatch.setattr("knowledge.store.CHUNK_ARTICLES", BULK_ARTICLES // 2)
+    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 10**9)  # no batch fills up
+    monkeypatch.setattr("faktabot.knowledge.store.CHUNK_ARTICLES", BULK_ARTICLES // 2)
     chunk = sum(len(split_sentences(varied(i).text)) for i in range(BULK_ARTICLES // 2))
-    monkeypatch.setattr("knowledge.store.EARLY_WRITE_SENTENCES", chunk + 1)
+    monkeypatch.setattr("faktabot.knowledge.store.EARLY_WRITE_SENTENCES", chunk + 1)
     monkeypatch.setattr(SlowWorker, "parent", os.getpid())
     monkeypatch.setattr(SlowWorker, "mark", tmp_path / "last chunk analysed")
     monkeypatch.setattr(SlowWorker, "last", varied(3 * BULK_ARTICLES - 1).text)
-    monkeypatch.setattr("knowledge.store._analyse_many", slow_in_worker)
+    monkeypatch.setattr("faktabot.knowledge.store._analyse_many", slow_in_worker)
     store = Store.open(tmp_path / "k.db", seed=False)
     transactions = []
     write = Store._write
@@ -174,7 +173,7 @@ def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, 
 
 def test_a_failing_write_stops_the_worker_at_once(tmp_path, monkeypatch, switch_interval):
     """The worker and the switch interval do not wait for the failed ingest to be collected."""
-    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
+    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)
     store = Store.open(tmp_path / "k.db", seed=False)
     write = Store._write
 
@@ -200,7 +199,7 @@ def test_a_small_ingest_stays_in_this_process():
 
 def test_a_process_with_threads_does_not_fork_for_a_bulk_ingest(monkeypatch):
     """Forking beside other threads (the bot) can copy a held lock; such ingests stay here."""
-    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
+    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)
     store = Store.open(":memory:", seed=False)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
@@ -220,7 +219,7 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(
 ):
     """Input or analysis that breaks off mid-way: what landed is whole, the rest is absent,
     and no worker process is left behind."""
-    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 50)
+    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)
 
     def articles():
         for i in range(1000):
@@ -233,7 +232,7 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(
             raise OSError("the analysis went away")
         return sentence_terms(sentence)
 
-    monkeypatch.setattr("knowledge.store.sentence_terms", breaking)
+    monkeypatch.setattr("faktabot.knowledge.store.sentence_terms", breaking)
     store = Store.open(tmp_path / "k.db", seed=False)
     with pytest.raises(OSError, match="went away"):
         for _ in store.add_many(articles()):
@@ -332,7 +331,7 @@ def test_stored_terms_split_back_into_one_group_of_keys_a_word(text):
 def test_the_word_cache_stays_bounded_and_gives_the_same_terms(monkeypatch):
     text = "Elefanten Bent fik 32.000 besøg i Århus' havn af FN's turister i 2024."
     first = sentence_terms(text)
-    monkeypatch.setattr("knowledge.analysis.WORD_CACHE", 3)
+    monkeypatch.setattr("faktabot.knowledge.analysis.WORD_CACHE", 3)
     analysis._analysed.clear()  # every word is met anew, with room for 3
     again = [sentence_terms(text) for _ in range(3)]
     assert all(a == first and list(a.words) == list(first.words) for a in again)
@@ -376,7 +375,7 @@ def test_the_words_own_keys_come_before_rarer_synonyms(monkeypatch):
     query = analyse("Hvor mange blev dræbt?", kb.view, kb.synonyms)
     own, every = query.own_keys(), query.keys()
     assert kb.view.match_keys(every, budget=5)[0] not in own  # plain df order: a synonym
-    monkeypatch.setattr("knowledge.view.MATCH_BUDGET", 5)
+    monkeypatch.setattr("faktabot.knowledge.view.MATCH_BUDGET", 5)
     chosen = query.match_keys(kb.view)
     assert chosen and set(chosen) <= own
     # With room for all, the synonyms are looked up too.
@@ -395,7 +394,7 @@ def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
     query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
     everything = candidates(store, query, limit=100, view=kb.view)
     assert len(everything) == 62
-    monkeypatch.setattr("knowledge.view.MATCH_BUDGET", 10)
+    monkeypatch.setattr("faktabot.knowledge.view.MATCH_BUDGET", 10)
     found = candidates(store, query, limit=100, view=kb.view)
     assert {c.text for c in found} == {"Elefanten fik besøg i havnen.", "Elefanten Bent sov."}
     # Only sentences with the rare key come in; the frequent ones still order them.
@@ -413,10 +412,10 @@ def test_the_leading_article_is_searched_again_for_the_keys_left_out(monkeypatch
     list(store.add_many([*common, story]))
     kb = Knowledge(store)
     query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
-    monkeypatch.setattr("knowledge.view.MATCH_BUDGET", 10)
+    monkeypatch.setattr("faktabot.knowledge.view.MATCH_BUDGET", 10)
     found = {c.text for c in candidates(store, query, limit=100, view=kb.view)}
     assert found == {"Elefanten Bent sov i zoo.", "Senere fik havnen besøg af dyrepasserne."}
-    monkeypatch.setattr("knowledge.match.LEADING", 0)
+    monkeypatch.setattr("faktabot.knowledge.match.LEADING", 0)
     assert {c.text for c in candidates(store, query, limit=100, view=kb.view)} == {
         "Elefanten Bent sov i zoo."
     }
@@ -437,7 +436,7 @@ def test_a_small_store_looks_up_every_key():
 @pytest.mark.parametrize("kept", [0, 3, 20_000])
 def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
     # The parsed-row cache may be cleared while a question's rows are read; none is lost.
-    monkeypatch.setattr("knowledge.view.PARSED_CACHE", kept)
+    monkeypatch.setattr("faktabot.knowledge.view.PARSED_CACHE", kept)
     store = Store.open(":memory:", seed=False)
     list(store.add_many([ArticleInput(f"Elefanten nummer {n} sov i stalden.") for n in range(12)]))
     kb = Knowledge(store)
@@ -452,7 +451,7 @@ def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
     words = ["elefant", "giraf", "zebra", "tiger", "panda"]
     items = [ArticleInput(f"En {w} nummer {n} sov.") for w in words for n in range(4)]
     list(store.add_many(items))
-    monkeypatch.setattr("knowledge.view.POSTINGS_CACHE", 10)
+    monkeypatch.setattr("faktabot.knowledge.view.POSTINGS_CACHE", 10)
     kb = Knowledge(store)
     view = kb.view
     keys = [analyse(w, view, kb.synonyms).words[0].base for w in words]
@@ -467,7 +466,7 @@ def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
 
 
 def test_parsed_row_cache_drops_an_eighth_at_a_time(monkeypatch):
-    monkeypatch.setattr("knowledge.view.PARSED_CACHE", 16)
+    monkeypatch.setattr("faktabot.knowledge.view.PARSED_CACHE", 16)
     store = Store.open(":memory:", seed=False)
     view = Knowledge(store).view
     for fact_id in range(40):
@@ -574,7 +573,7 @@ def test_postings_are_the_facts_holding_the_key_in_ascending_order():
 
 
 def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path, monkeypatch):
-    monkeypatch.setattr("knowledge.store.BATCH_SENTENCES", 20)  # many transactions
+    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 20)  # many transactions
     store = Store.open(tmp_path / "k.db", seed=False)
     list(store.add_many([varied(i) for i in range(2 * BULK_ARTICLES)]))
     key = sentence_terms("cykelstier").terms.split("|")[0]

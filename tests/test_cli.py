@@ -18,11 +18,10 @@ from pathlib import Path
 import pytest
 import sqlite_utils
 from embedders import HashEmbedder
-
-from bot.cli import build_parser, main
-from knowledge import Store
-from knowledge.store import SCHEMA_VERSION
-from knowledge.vectors import stored_counts
+from faktabot.bot.cli import build_parser, main
+from faktabot.knowledge import Store
+from faktabot.knowledge.store import SCHEMA_VERSION
+from faktabot.knowledge.vectors import stored_counts
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -200,13 +199,13 @@ def test_ingest_a_text_file_with_title_url_and_date(run, tmp_path):
 def test_a_large_ingest_analyses_in_a_worker_process(run, tmp_path, monkeypatch):
     # Nothing the CLI starts (a progress bar's refresh thread) may keep the ingest from
     # forking: the bar is drawn here as on a terminal.
-    import bot.progress
-    import knowledge.store
+    from faktabot.bot import progress
+    from faktabot.knowledge import store
 
-    monkeypatch.setattr(bot.progress, "on_terminal", lambda: True)
+    monkeypatch.setattr(progress, "on_terminal", lambda: True)
     forked = []
-    real = knowledge.store._can_fork
-    monkeypatch.setattr(knowledge.store, "_can_fork", lambda: forked.append(real()) or real())
+    real = store._can_fork
+    monkeypatch.setattr(store, "_can_fork", lambda: forked.append(real()) or real())
     path = tmp_path / "many.jsonl"
     records = [{"text": f"Borgmester nr. {i} åbnede en ny cykelsti."} for i in range(60)]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")
@@ -486,7 +485,7 @@ def test_chat_answers_piped_questions(run):
 def stand_in_model(monkeypatch) -> None:
     """The CLI's embedder is a small deterministic one (the real model: test_semantic)."""
     monkeypatch.setattr(
-        "bot.cli.load_embedder", lambda mode: None if mode == "off" else HashEmbedder()
+        "faktabot.bot.cli.load_embedder", lambda mode: None if mode == "off" else HashEmbedder()
     )
 
 
@@ -547,7 +546,7 @@ def test_semantic_setting_errors_are_one_line(run, monkeypatch, mode, argv, code
 
 def test_the_console_script_runs(tmp_path):
     script = Path(sys.executable).with_name("faktabot")
-    command = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "faktabot.bot.cli"]
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
     env["FAKTABOT_DB"] = str(tmp_path / "script.db")
     done = subprocess.run(
@@ -580,7 +579,7 @@ def test_a_reader_that_stops_early_ends_the_listing_quietly(tmp_path, isolated):
     corpus = tmp_path / "many.jsonl"
     corpus.write_text("\n".join(lines), encoding="utf-8")
     env = {**os.environ, "FAKTABOT_SEMANTIC": "off", "PYTHONIOENCODING": "utf-8"}
-    command = [sys.executable, "-m", "bot.cli", "--db", str(isolated)]
+    command = [sys.executable, "-m", "faktabot.bot.cli", "--db", str(isolated)]
     subprocess.run([*command, "ingest", str(corpus)], env=env, check=True, capture_output=True)
     proc = subprocess.Popen(
         [*command, "articles"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE

@@ -15,8 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-
-from knowledge import Knowledge
+from faktabot.knowledge import Knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 PENTAGON = "Hvem er talsmand for Pentagon?"
@@ -25,7 +24,7 @@ PENTAGON = "Hvem er talsmand for Pentagon?"
 def faktabot(db: Path, *args: str) -> subprocess.Popen[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FAKTABOT_", "TELEGRAM_"))}
     return subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--db", str(db), *args],
+        [sys.executable, "-m", "faktabot.bot.cli", "--db", str(db), *args],
         cwd=ROOT,
         env={**env, "PYTHONIOENCODING": "utf-8"},
         stdout=subprocess.PIPE,

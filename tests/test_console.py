@@ -7,10 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
+from faktabot.bot import console, render
+from faktabot.knowledge import Knowledge
 from telegram_fixtures import run_python
-
-from bot import console, render
-from knowledge import Knowledge
 
 PENTAGON = "Hvem er talsmand for Pentagon?"
 HOSTAGES = "Hvor mange gidsler er der i Gaza?"
@@ -72,7 +71,8 @@ def test_terminal_gets_welcome_and_prompts(kb: Knowledge) -> None:
 
 def test_module_runs_as_a_pipe(tmp_path: Path) -> None:
     env = {**os.environ, "FAKTABOT_DB": str(tmp_path / "kb.sqlite")}
-    done = run_python("-m", "bot.console", env=env, stdin="hvem er talsmand for pentagon\n")
+    question = "hvem er talsmand for pentagon\n"
+    done = run_python("-m", "faktabot.bot.console", env=env, stdin=question)
     assert done.returncode == 0, done.stderr
     assert "Pat Ryder" in done.stdout
     assert "Traceback" not in done.stderr

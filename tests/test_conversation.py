@@ -11,11 +11,10 @@ import io
 
 import pytest
 from fake_bot_api import FakeBotApi
+from faktabot.bot import console, render
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.model import ArticleInput
 from telegram_fixtures import StartBot
-
-from bot import console, render
-from knowledge import Knowledge
-from knowledge.model import ArticleInput
 
 MINISTER = "Hvem er Israels forsvarsminister?"
 MEETING = "Hvem skal han mødes med tirsdag?"

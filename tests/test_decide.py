@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.decide import FEATURES, decision_features, holds, question_facts
-from knowledge.lexicon import contrasts, rarity
-from knowledge.match import word_idf
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.decide import FEATURES, decision_features, holds, question_facts
+from faktabot.knowledge.lexicon import contrasts, rarity
+from faktabot.knowledge.match import word_idf
 
 
 def _best(kb: Knowledge, question: str):

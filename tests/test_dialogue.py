@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from knowledge import Knowledge
-from knowledge.dialogue import Memory, follow_up
-from knowledge.model import ArticleInput, Turn
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.dialogue import Memory, follow_up
+from faktabot.knowledge.model import ArticleInput, Turn
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 MINISTER = "Hvem er Israels forsvarsminister?"

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import FakeBotApi, texts
+from faktabot.bot import curator, render
+from faktabot.bot.app import build_application
+from faktabot.bot.config import Config, ConfigError
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.feedback import CHANGED, NEW, SAME, Feedback
+from faktabot.knowledge.store import SCHEMA_VERSION
 from telegram_fixtures import OFF_TOPIC, PENTAGON, TOKEN, StartBot, near_miss
-
-from bot import curator, render
-from bot.app import build_application
-from bot.config import Config, ConfigError
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.feedback import CHANGED, NEW, SAME, Feedback
-from knowledge.store import SCHEMA_VERSION
 
 KAREN = FakeBotApi.user(734519862, "Karen")  # digits that occur nowhere else
 OLE = FakeBotApi.user(598231746, "Ole")

@@ -7,12 +7,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from faktabot.bot.config import Config
+from faktabot.bot.health import HealthError, Metrics, error_kind
+from faktabot.knowledge import Knowledge
 from prometheus_client.parser import text_string_to_metric_families
 from telegram_fixtures import HOSTAGES, OFF_TOPIC, PENTAGON, StartBot, free_port
-
-from bot.config import Config
-from bot.health import HealthError, Metrics, error_kind
-from knowledge import Knowledge
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:

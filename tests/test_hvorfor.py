@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_USERNAME, parse_html
+from faktabot.bot import curator
+from faktabot.knowledge import Knowledge
 from telegram_fixtures import HOSTAGES, PENTAGON, StartBot
-
-from bot import curator
-from knowledge import Knowledge
 
 TYPO = "hvem er pentagons talsmnad"
 

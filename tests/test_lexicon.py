@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from knowledge import Knowledge, Store
-from knowledge.lexicon import (
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.lexicon import (
     DATA,
     answer_type,
     compound_parts,
@@ -18,8 +15,10 @@ from knowledge.lexicon import (
     respell,
     stopwords,
 )
-from knowledge.normalize import fold, tokens
-from knowledge.synonyms import Synonyms, phrase_of
+from faktabot.knowledge.normalize import fold, tokens
+from faktabot.knowledge.synonyms import Synonyms, phrase_of
+from hypothesis import given
+from hypothesis import strategies as st
 
 KINDS = {"person", "time", "number", "place", "reason", "thing"}
 

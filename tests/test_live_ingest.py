@@ -10,9 +10,8 @@ import asyncio
 from pathlib import Path
 
 from fake_bot_api import parse_html
+from faktabot.knowledge import Knowledge
 from telegram_fixtures import FAKTABOT, NEW_ANSWER, NEW_ARTICLE, NEW_QUESTION, ROOT, StartBot
-
-from knowledge import Knowledge
 
 
 async def test_an_article_ingested_by_the_cli_is_answered_without_restart(

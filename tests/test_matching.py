@@ -11,13 +11,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from faktabot.knowledge import ArticleInput, Knowledge, Store, match
+from faktabot.knowledge.params import Params, RankParams
+from faktabot.knowledge.query import analyse
+from faktabot.knowledge.store import seed_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from knowledge import ArticleInput, Knowledge, Store, match
-from knowledge.params import Params, RankParams
-from knowledge.query import analyse
-from knowledge.store import seed_text
 
 
 def known_gap(question: str, expected: str | tuple[str, ...], reason: str):

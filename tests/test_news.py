@@ -12,16 +12,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from faktabot.bot import render
+from faktabot.bot.cli import main
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.errors import IngestError, NotFoundError
+from faktabot.knowledge.extract import NoArticleError, article_from_html
+from faktabot.knowledge.feedback import Feedback
+from faktabot.knowledge.feeds import feed, feeds, follow, poll, unfollow
+from faktabot.knowledge.fetch import Fetcher, FetchError
 from web_server import WebSite, page, rss
-
-from bot import render
-from bot.cli import main
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.errors import IngestError, NotFoundError
-from knowledge.extract import NoArticleError, article_from_html
-from knowledge.feedback import Feedback
-from knowledge.feeds import feed, feeds, follow, poll, unfollow
-from knowledge.fetch import Fetcher, FetchError
 
 BRIDGE = [
     "Vejdirektoratet har åbnet den nye bro over Limfjorden ved Aalborg.",
@@ -581,7 +580,7 @@ def test_a_page_that_keeps_failing_is_given_up_after_three_tries(
 def test_a_downvoted_sentence_that_a_correction_removed_is_reported_without_its_text(
     kb, run
 ) -> None:
-    from knowledge.curation import build_report
+    from faktabot.knowledge.curation import build_report
 
     item = ArticleInput("\n\n".join(FERRY), "Færgen", "2025-06-02", "https://a.dk/f")
     next(kb.ingest([item]))

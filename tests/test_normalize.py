@@ -6,10 +6,15 @@ Index and question must fold text the same way, so these are the rules both side
 from __future__ import annotations
 
 import pytest
+from faktabot.knowledge.normalize import (
+    clean_question,
+    fold,
+    normalize_number,
+    normalize_text,
+    tokens,
+)
 from hypothesis import given
 from hypothesis import strategies as st
-
-from knowledge.normalize import clean_question, fold, normalize_number, normalize_text, tokens
 
 
 @pytest.mark.parametrize(

@@ -4,13 +4,12 @@ parts to agreeing where a copy could drift apart again (issue 20)."""
 from __future__ import annotations
 
 import pytest
-
-from bot import render
-from bot.config import Config
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.feedback import Feedback
-from knowledge.params import Params
-from knowledge.segment import split_sentences
+from faktabot.bot import render
+from faktabot.bot.config import Config
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.feedback import Feedback
+from faktabot.knowledge.params import Params
+from faktabot.knowledge.segment import split_sentences
 
 BRIEF = "Færgen sejler igen. Rederiet venter 100 passagerer på den første afgang."
 

@@ -6,9 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from knowledge.errors import IngestError
-from knowledge.parse import count_articles, parse_text, read_articles
+from faktabot.knowledge.errors import IngestError
+from faktabot.knowledge.parse import count_articles, parse_text, read_articles
 
 SEED = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "seed_article.txt"
 

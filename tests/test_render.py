@@ -10,12 +10,11 @@ import html
 
 import pytest
 from fake_bot_api import parse_html, utf16_len
+from faktabot.bot import render
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.model import Answer, Article, Explanation, Fact, Hit, Result
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from bot import render
-from knowledge import Knowledge, Store
-from knowledge.model import Answer, Article, Explanation, Fact, Hit, Result
 
 SPECIAL = "Tom & Jerry sagde \"<nej>\" til 'AT&T' &amp; &lt;b&gt;"
 

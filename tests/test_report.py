@@ -9,15 +9,20 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from faktabot.bot.cli import main
+from faktabot.bot.tables import print_report, rate_chart_svg, report_html
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.curation import (
+    DayRate,
+    build_report,
+    group_questions,
+    question_key,
+    similar,
+)
+from faktabot.knowledge.feedback import Feedback
+from faktabot.knowledge.normalize import normalize_text
 from rich.console import Console
 from telegram_fixtures import HOSTAGES, PENTAGON
-
-from bot.cli import main
-from bot.tables import print_report, rate_chart_svg, report_html
-from knowledge import Knowledge
-from knowledge.curation import DayRate, build_report, group_questions, question_key, similar
-from knowledge.feedback import Feedback
-from knowledge.normalize import normalize_text
 
 NOW = datetime(2024, 4, 10, 15, 0, tzinfo=UTC)
 # Unanswered questions as users typed them: two needs, worded several ways, and one loner.

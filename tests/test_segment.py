@@ -7,11 +7,10 @@ import re
 from pathlib import Path
 
 import pytest
+from faktabot.knowledge import segment
+from faktabot.knowledge.segment import sentences, split_sentences
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from knowledge import segment
-from knowledge.segment import sentences, split_sentences
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"  # beside the repository
 SEED = Path(__file__).resolve().parents[1] / "knowledge" / "data" / "seed_article.txt"

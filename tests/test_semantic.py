@@ -21,6 +21,22 @@ import numpy as np
 import pytest
 from embedders import HashEmbedder, lexical_params, semantic_params
 from fake_bot_api import FakeBotApi, parse_html
+from faktabot.bot.asking import Asker
+from faktabot.bot.config import Config, ConfigError, semantic_mode
+from faktabot.bot.curator import why_html
+from faktabot.bot.embedding import VectorUpkeep
+from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.embed import (
+    EmbedderError,
+    available,
+    cosines,
+    load_embedder,
+    pack,
+    passage,
+    unpack,
+)
+from faktabot.knowledge.parse import parse_text
+from faktabot.knowledge.vectors import Filler, Vectors, fill, stored_counts
 from telegram_fixtures import (
     HOSTAGES,
     NEW_ANSWER,
@@ -32,23 +48,6 @@ from telegram_fixtures import (
     run_python,
 )
 from test_matching import OFF_TOPIC, answerable
-
-from bot.asking import Asker
-from bot.config import Config, ConfigError, semantic_mode
-from bot.curator import why_html
-from bot.embedding import VectorUpkeep
-from knowledge import Knowledge, Store
-from knowledge.embed import (
-    EmbedderError,
-    available,
-    cosines,
-    load_embedder,
-    pack,
-    passage,
-    unpack,
-)
-from knowledge.parse import parse_text
-from knowledge.vectors import Filler, Vectors, fill, stored_counts
 
 ADMIN = FakeBotApi.user(4242, "Anne")
 
@@ -435,7 +434,7 @@ def test_int8_vectors_keep_the_order_of_the_cosines(e5) -> None:
 def faktabot(*argv: str, db: Path, stdin: str | None = None) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FAKTABOT_"))}
     env.update(FAKTABOT_DB=str(db), FAKTABOT_SEMANTIC="on")
-    done = run_python("-m", "bot.cli", *argv, env=env, stdin=stdin, timeout=300)
+    done = run_python("-m", "faktabot.bot.cli", *argv, env=env, stdin=stdin, timeout=300)
     assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
     return done
 

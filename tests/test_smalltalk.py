@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from knowledge import Knowledge
-from knowledge.model import ArticleInput
-from knowledge.smalltalk import Phrasebook, parse, phrasebook
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.model import ArticleInput
+from faktabot.knowledge.smalltalk import Phrasebook, parse, phrasebook
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from knowledge.spans import find_span
+from faktabot.knowledge.spans import find_span
 
 
 def span_text(sentence: str, kind: str | None, avoid: set[str] = frozenset()) -> str | None:

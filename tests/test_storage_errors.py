@@ -11,18 +11,17 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import FakeBotApi
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.errors import StorageError
+from faktabot.knowledge.store import storage_error
 from telegram_fixtures import ROOT, TOKEN, free_port, run_python
-
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.errors import StorageError
-from knowledge.store import storage_error
 
 PENTAGON = "Hvem er talsmand for Pentagon?"
 
 
 def faktabot(*args: str, env: dict[str, str] | None = None):
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("FAKTABOT_", "TELEGRAM_"))}
-    return run_python("-m", "bot.cli", *args, env={**clean, **(env or {})})
+    return run_python("-m", "faktabot.bot.cli", *args, env={**clean, **(env or {})})
 
 
 def one_line(stderr: str) -> str:
@@ -121,7 +120,7 @@ def test_running_without_a_network_logs_one_line_a_try_and_keeps_trying(tmp_path
         PYTHONIOENCODING="utf-8",
     )
     bot = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "--db", str(tmp_path / "net.db"), "run"],
+        [sys.executable, "-m", "faktabot.bot.cli", "--db", str(tmp_path / "net.db"), "run"],
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,
@@ -159,7 +158,7 @@ async def test_the_bot_starts_answering_once_telegram_can_be_reached(tmp_path: P
     bot = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "bot.cli",
+        "faktabot.bot.cli",
         "--db",
         str(tmp_path / "late.db"),
         "run",

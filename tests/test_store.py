@@ -7,14 +7,10 @@ import sqlite3
 
 import pytest
 import sqlite_utils
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from store_checks import assert_index_consistent
-
-from knowledge import ArticleInput, Knowledge, NotFoundError, Store, analysis
-from knowledge.lexicon import DATA
-from knowledge.parse import read_articles
-from knowledge.store import (
+from faktabot.knowledge import ArticleInput, Knowledge, NotFoundError, Store, analysis
+from faktabot.knowledge.lexicon import DATA
+from faktabot.knowledge.parse import read_articles
+from faktabot.knowledge.store import (
     _SCHEMA,
     PAGE_BYTES,
     SCHEMA_VERSION,
@@ -22,6 +18,9 @@ from knowledge.store import (
     content_hash,
     seed_text,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from store_checks import assert_index_consistent
 
 ELEPHANT = (
     "Københavns Zoo har fået en ny elefant. Den hedder Bent og vejer 3.000 kilo.\n\n"
@@ -464,7 +463,7 @@ def test_re_analysis_in_blocks_of_articles_gives_what_a_fresh_ingest_gives(tmp_p
     conn.execute("UPDATE meta SET value = 'old' WHERE key = 'analysis'")
     conn.commit()
     conn.close()
-    monkeypatch.setattr("knowledge.store.REANALYSE_ARTICLES", 2)  # 5 articles: 3 blocks
+    monkeypatch.setattr("faktabot.knowledge.store.REANALYSE_ARTICLES", 2)  # 5 articles: 3 blocks
     Store.open(stale).db.conn.close()
     for query in (
         "SELECT id, paragraph, norm, terms, parts FROM facts ORDER BY id",

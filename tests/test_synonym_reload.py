@@ -10,10 +10,9 @@ import os
 from pathlib import Path
 
 import pytest
+from faktabot.bot.cli import main
+from faktabot.knowledge import Knowledge, Store
 from telegram_fixtures import StartBot
-
-from bot.cli import main
-from knowledge import Knowledge, Store
 
 QUESTION = "Hvem er Pentagons mundstykke?"
 SPOKESMAN = "Pat Ryder"

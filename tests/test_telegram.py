@@ -18,6 +18,11 @@ from pathlib import Path
 
 import pytest
 from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, message_entities, parse_html, texts
+from faktabot.bot import handlers, render
+from faktabot.bot.app import build_application
+from faktabot.bot.config import Config, ConfigError
+from faktabot.bot.logs import configure_logging
+from faktabot.knowledge import ArticleInput, Knowledge
 from telegram_fixtures import (
     HOSTAGES,
     OFF_TOPIC,
@@ -27,12 +32,6 @@ from telegram_fixtures import (
     Harness,
     near_miss,
 )
-
-from bot import handlers, render
-from bot.app import build_application
-from bot.config import Config, ConfigError
-from bot.logs import configure_logging
-from knowledge import ArticleInput, Knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 AWKWARD_ARTICLE = ArticleInput(
@@ -365,12 +364,12 @@ async def test_an_error_in_a_handler_is_logged_and_the_user_told(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
     bot.app.bot_data.asker.converse = None  # every question now fails inside a handler
-    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+    with caplog.at_level(logging.ERROR, logger="faktabot.bot.handlers"):
         update = await bot.api.send_private(PENTAGON)
         sent = await bot.reply_to(update)
     assert sent.text == render.ERROR
     assert "Traceback" not in sent.text
-    record = next(r for r in caplog.records if r.name == "bot.handlers")
+    record = next(r for r in caplog.records if r.name == "faktabot.bot.handlers")
     assert f"update {update['update_id']}" in record.getMessage()
     assert "chat type private" in record.getMessage()
     assert record.exc_info is not None
@@ -484,9 +483,9 @@ RUN_SCRIPT = """
 import asyncio, json, os, signal, sys, threading
 sys.path.insert(0, "tests")
 from fake_bot_api import FakeBotApi
-from bot.app import run
-from bot.config import Config
-from knowledge import Knowledge
+from faktabot.bot.app import run
+from faktabot.bot.config import Config
+from faktabot.knowledge import Knowledge
 
 api = FakeBotApi(sys.argv[1])
 loop = asyncio.new_event_loop()

@@ -21,17 +21,16 @@ from typing import TypeVar
 import httpx
 import pytest
 from fake_bot_api import FakeBotApi, parse_html
+from faktabot.bot import render
+from faktabot.bot.admin import ONLY_ADMINS
+from faktabot.bot.app import build_application
+from faktabot.bot.config import Config
+from faktabot.knowledge import Knowledge
+from faktabot.knowledge.feeds import Feed, feeds
+from faktabot.knowledge.feeds import follow as follow_feed
 from prometheus_client.parser import text_string_to_metric_families
 from telegram_fixtures import PENTAGON, TOKEN, Harness, StartBot, free_port
 from web_server import WebSite, page, rss
-
-from bot import render
-from bot.admin import ONLY_ADMINS
-from bot.app import build_application
-from bot.config import Config
-from knowledge import Knowledge
-from knowledge.feeds import Feed, feeds
-from knowledge.feeds import follow as follow_feed
 
 ADMIN = FakeBotApi.user(4242, "Anne")
 READER = FakeBotApi.user(5151, "Bo")

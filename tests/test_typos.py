@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from knowledge import ArticleInput, Knowledge, Store
-from knowledge.view import typo_budget
+from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.view import typo_budget
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,8 @@ from pathlib import Path
 import httpx
 import pytest
 from fake_bot_api import FakeBotApi
+from faktabot.bot.config import Config, ConfigError
 from telegram_fixtures import FAKTABOT, PENTAGON, ROOT, SECRET, bot_env, free_port
-
-from bot.config import Config, ConfigError
 
 PUBLIC_URL = "https://bot.example.test/telegram/hook-7f3a"
 HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -93,7 +92,8 @@ async def test_webhook_checks_the_secret_and_answers(api: FakeBotApi, seeded_db:
     records = [json.loads(line) for line in log.splitlines() if line.strip()]
     assert {"time", "level", "logger", "message"} <= set(records[0])
     assert any("Running as @" in r["message"] for r in records)
-    ready = [r for r in records if r["logger"] == "bot.asking" and r["message"].endswith("ready")]
+    asking = [r for r in records if r["logger"] == "faktabot.bot.asking"]
+    ready = [r for r in asking if r["message"].endswith("ready")]
     assert len(ready) == Config().workers, "each worker process logs as the bot does"
     assert SECRET not in log and secret not in log  # bot token and webhook secret redacted
 

@@ -17,14 +17,13 @@ from pathlib import Path
 import httpcore._synchronization
 import pytest
 from fake_bot_api import FakeBotApi
+from faktabot.bot import render
+from faktabot.bot.app import build_application
+from faktabot.bot.asking import Asker, ChatOrder, WorkerError
+from faktabot.bot.config import Config, ConfigError
+from faktabot.knowledge import Knowledge, Store
 from telegram import Update
 from telegram_fixtures import HOSTAGES, OFF_TOPIC, PENTAGON, TOKEN, Harness, StartBot
-
-from bot import render
-from bot.app import build_application
-from bot.asking import Asker, ChatOrder, WorkerError
-from bot.config import Config, ConfigError
-from knowledge import Knowledge, Store
 
 QUESTIONS = (PENTAGON, HOSTAGES, OFF_TOPIC)
 
@@ -89,11 +88,11 @@ async def test_a_failing_lookup_in_a_worker_gives_the_friendly_error(
     assert "Pat Ryder" in (await bot.ask_private(PENTAGON)).text
     with sqlite3.connect(tmp_path / "broken.db") as db:  # the workers' next lookup fails
         db.execute("DROP TABLE facts_fts")
-    with caplog.at_level(logging.ERROR, logger="bot.handlers"):
+    with caplog.at_level(logging.ERROR, logger="faktabot.bot.handlers"):
         reply = await bot.ask_private(HOSTAGES)
     assert reply.text == render.ERROR
     assert "Traceback" not in reply.text and "facts_fts" not in reply.text
-    record = next(r for r in caplog.records if r.name == "bot.handlers")
+    record = next(r for r in caplog.records if r.name == "faktabot.bot.handlers")
     assert isinstance(record.exc_info[1], sqlite3.OperationalError)
     assert "_serve" in str(record.exc_info[1].__cause__)  # the worker's own traceback is kept
 
