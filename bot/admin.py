@@ -19,7 +19,7 @@ from faktabot.bot.state import Context
 from faktabot.knowledge import Knowledge, Store
 from faktabot.knowledge.errors import IngestError, NotFoundError
 from faktabot.knowledge.parse import JSONL_SUFFIXES, parse_bytes
-from faktabot.knowledge.store import IngestResult
+from faktabot.knowledge.writes import IngestResult
 from telegram import Update
 
 logger = logging.getLogger(__name__)

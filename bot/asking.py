@@ -41,11 +41,11 @@ from typing import Any
 
 from faktabot.bot.logs import configure_logging
 from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.database import database_path
 from faktabot.knowledge.embed import Embedder
 from faktabot.knowledge.errors import FaktabotError
 from faktabot.knowledge.model import Hit, Result, Turn
 from faktabot.knowledge.params import Params
-from faktabot.knowledge.store import database_path
 from faktabot.knowledge.synonyms import Synonyms
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor

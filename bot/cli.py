@@ -17,12 +17,12 @@ from pathlib import Path
 
 from faktabot.bot.config import ConfigError
 from faktabot.knowledge import ArticleInput, FaktabotError, IngestError, Knowledge, Result
+from faktabot.knowledge.database import default_path, storage_error
 from faktabot.knowledge.embed import EmbedderError, load_embedder
 from faktabot.knowledge.errors import SchemaError, StorageError
 from faktabot.knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
 from faktabot.knowledge.fetch import FetchError, own_version
 from faktabot.knowledge.parse import count_articles, read_articles
-from faktabot.knowledge.store import default_path, storage_error
 
 
 def main(argv: Sequence[str] | None = None) -> int:

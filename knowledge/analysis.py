@@ -1,12 +1,17 @@
-"""Turn a sentence into the search terms the index stores for it."""
+"""Turn a sentence into the search terms the index stores for it, and an article into
+the rows of its facts: the one analysis that ingest and re-analysis share."""
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from .lexicon import DATA, compound_parts, keys, stopwords
+from .model import ArticleInput
 from .normalize import tokens, word_surfaces
+from .segment import paragraph_breaks, split_sentences
 
 # Bump when the code that turns a sentence into terms changes: stored terms are then
 # recomputed when a database is opened (the word lists are fingerprinted by content).
@@ -63,7 +68,7 @@ def _analyse_word(surface: str) -> _Word:
     if tok.norm in stopwords():
         return _Word(tok.norm, False, "", (), None)
     # The folded form itself where it is how the word is written: the same object, so a
-    # pickled batch of words (`store._Words`) sends it once.
+    # pickled batch of words (`ArticleWords`) sends it once.
     typo_form = None if tok.raw[0].isdigit() else tok.norm if tok.raw == tok.norm else tok.raw
     return _Word(tok.norm, True, "|".join(keys(tok.raw)), compound_parts(tok.raw), typo_form)
 
@@ -107,3 +112,68 @@ def title_keys(title: str) -> str:
     analysed = sentence_terms(title)
     keys = analysed.terms.replace("|", " ").split() + analysed.parts.split()
     return " ".join(dict.fromkeys(keys))
+
+
+class ArticleWords(NamedTuple):
+    """An article's contribution to the typo list (`words`), compact: it crosses a pipe."""
+
+    seen: list[str]  # each sentence's distinct folded words, in one list: counted, the df
+    first: dict[str, str]  # folded word -> the form it was first written in
+
+
+NO_WORDS = ArticleWords([], {})
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """An article split and analysed, ready to insert (no rows: its text is already stored)."""
+
+    item: ArticleInput
+    digest: str
+    rows: list[tuple]  # the facts columns after article_id, except the sentence
+    words: ArticleWords = NO_WORDS
+
+
+def content_hash(text: str) -> str:
+    """Identity of an article's text: whitespace and case do not make a new article."""
+    return hashlib.sha256(" ".join(text.split()).casefold().encode()).hexdigest()
+
+
+def analyse_article(text: str) -> tuple[list[tuple], ArticleWords]:
+    """An article's facts rows and its words for the typo list.
+
+    A row is what the writer stores but the article id and the sentence itself, which the
+    writer slices from the text it holds: the rows cross from the ingest worker through a
+    pipe, and the texts were a fifth of what crossed. The words cross as one list and one
+    dict an article: a dict a sentence cost more to send than the rows.
+    """
+    return analyse_spans(text, split_sentences(text))
+
+
+def analyse_spans(text: str, spans: list[tuple[int, int]]) -> tuple[list[tuple], ArticleWords]:
+    """`analyse_article` of the sentences at `spans` (an ingest's own, or those stored)."""
+    rows = []
+    seen: list[str] = []
+    per_sentence: list[dict[str, str]] = []
+    breaks = paragraph_breaks(text)
+    for position, (start, end) in enumerate(spans):
+        analysed = sentence_terms(text[start:end])
+        seen += analysed.words
+        per_sentence.append(analysed.words)
+        paragraph = bisect.bisect(breaks, start)
+        terms, parts = analysed.terms, analysed.parts
+        rows.append((position, paragraph, start, end, analysed.norm, terms, parts))
+    first: dict[str, str] = {}
+    for words in reversed(per_sentence):  # the first surface form seen wins
+        first.update(words)
+    return rows, ArticleWords(seen, first)
+
+
+def analyse_many(texts: list[str]) -> list[tuple[list[tuple], ArticleWords]]:
+    """What the ingest worker process does with one chunk of articles."""
+    return [analyse_article(text) for text in texts]
+
+
+def word_count(terms: str) -> int:
+    """Content words of a fact, from its stored terms (one space-separated group each)."""
+    return terms.count(" ") + 1 if terms else 0

@@ -14,8 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from .database import writing
 from .model import Result
-from .store import Store, writing
+from .store import Store
 
 DEFAULT_RETENTION_DAYS = 90
 PURGE_EVERY = timedelta(days=1)

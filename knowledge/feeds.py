@@ -24,12 +24,13 @@ from urllib.parse import urljoin
 
 import httpx
 
+from .database import writing
 from .errors import FaktabotError, IngestError, NotFoundError
 from .extract import article_from_html, believable_date
 from .fetch import Fetcher, FetchError, Page
 from .model import ArticleInput
 from .parse import check_url
-from .store import Store, writing
+from .store import Store
 
 logger = logging.getLogger(__name__)
 

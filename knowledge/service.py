@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
+from .database import reading
 from .decide import Decision, decision_features, holds, question_facts
 from .dialogue import FollowUp, declined_turn, follow_up, turn_of
 from .embed import Embedder, cosines
@@ -34,10 +35,11 @@ from .params import DecisionParams, Params
 from .query import Query, analyse
 from .smalltalk import MORE, phrasebook
 from .spans import find_span
-from .store import IngestResult, Store, reading
+from .store import Store
 from .synonyms import Synonyms
 from .vectors import Vectors
 from .view import IndexView
+from .writes import IngestResult
 
 MAX_QUESTION = 500  # characters; longer messages are not questions (the one limit, bot included)
 SYNONYM_CHECK_SECONDS = 5.0  # how often refresh() looks at the operator's synonym files

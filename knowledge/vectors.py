@@ -14,8 +14,9 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from .database import writing
 from .embed import Embedder, pack, passage
-from .store import Store, writing
+from .store import Store
 
 logger = logging.getLogger(__name__)
 

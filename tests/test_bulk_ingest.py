@@ -15,7 +15,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from faktabot.knowledge import ArticleInput, Knowledge, Store, analysis
-from faktabot.knowledge.analysis import sentence_terms, split_terms
+from faktabot.knowledge.analysis import analyse_many, sentence_terms, split_terms
+from faktabot.knowledge.bulk import Batching
 from faktabot.knowledge.match import (
     Candidate,
     _credit,
@@ -34,13 +35,13 @@ from faktabot.knowledge.normalize import normalize_text, tokens
 from faktabot.knowledge.params import Params
 from faktabot.knowledge.query import analyse
 from faktabot.knowledge.segment import split_sentences
-from faktabot.knowledge.store import BATCH_SENTENCES, BULK_ARTICLES
-from faktabot.knowledge.store import _analyse_many as analyse_many
 from faktabot.knowledge.view import IndexView
+from faktabot.knowledge.writes import DEFAULT_BATCHING
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from store_checks import assert_index_consistent
 
+BULK_ARTICLES = DEFAULT_BATCHING.bulk_articles
 ZOO = "Københavns Zoo har fået en ny elefant. Den hedder Bent.\n\nBent spiser 150 kilo hø."
 
 
@@ -51,7 +52,8 @@ def article(i: int, sentences: int = 3) -> ArticleInput:
 
 def test_many_articles_land_whole_with_their_facts_in_order():
     store = Store.open(":memory:", seed=False)
-    items = [article(i, sentences=7) for i in range(BATCH_SENTENCES // 7 + 5)]  # two batches
+    two_batches = DEFAULT_BATCHING.sentences // 7 + 5
+    items = [article(i, sentences=7) for i in range(two_batches)]
     results = list(store.add_many(items))
     assert [r.added for r in results] == [True] * len(items)
     assert [r.article.facts for r in results] == [7] * len(items)
@@ -100,7 +102,7 @@ def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(
     tmp_path, monkeypatch, switch_interval
 ):
     """The worker-process path must give the same ids, rows and word counts as `add`."""
-    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)  # several transactions
+    small = Batching(sentences=50)  # several transactions
     items = [varied(i) for i in range(3 * BULK_ARTICLES)]
     items[70] = items[5]  # a repeat within the ingest
     known = ArticleInput(ZOO)
@@ -111,7 +113,7 @@ def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(
     expected = [one_by_one.add(item) for item in [known, *items]]
     children = []
     results = []
-    for result in bulk.add_many([known, *items]):
+    for result in bulk.add_many([known, *items], batching=small):
         children.extend(multiprocessing.active_children())
         results.append(result)
     assert children  # the analysis did run in a worker
@@ -132,7 +134,7 @@ class SlowWorker:
 
 
 def slow_in_worker(texts: list[str]) -> list:
-    """`_analyse_many`, 0.3 s slower in the worker process."""
+    """`analyse_many`, 0.3 s slower in the worker process."""
     if os.getpid() != SlowWorker.parent:
         time.sleep(0.3)
     if SlowWorker.last in texts:
@@ -143,14 +145,14 @@ def slow_in_worker(texts: list[str]) -> list:
 def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, monkeypatch):
     """Once the input is used up, articles analysed so far are written while the worker
     still analyses the rest, not all at the end: the last transaction is then small."""
-    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 10**9)  # no batch fills up
-    monkeypatch.setattr("faktabot.knowledge.store.CHUNK_ARTICLES", BULK_ARTICLES // 2)
     chunk = sum(len(split_sentences(varied(i).text)) for i in range(BULK_ARTICLES // 2))
-    monkeypatch.setattr("faktabot.knowledge.store.EARLY_WRITE_SENTENCES", chunk + 1)
+    batching = Batching(  # no batch fills up
+        sentences=10**9, chunk_articles=BULK_ARTICLES // 2, early_sentences=chunk + 1
+    )
     monkeypatch.setattr(SlowWorker, "parent", os.getpid())
     monkeypatch.setattr(SlowWorker, "mark", tmp_path / "last chunk analysed")
     monkeypatch.setattr(SlowWorker, "last", varied(3 * BULK_ARTICLES - 1).text)
-    monkeypatch.setattr("faktabot.knowledge.store._analyse_many", slow_in_worker)
+    monkeypatch.setattr("faktabot.knowledge.bulk.analyse_many", slow_in_worker)
     store = Store.open(tmp_path / "k.db", seed=False)
     transactions = []
     write = Store._write
@@ -159,7 +161,7 @@ def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, 
     )
     landed_before_the_end = None
     results = []
-    for result in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
+    for result in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)], batching=batching):
         if landed_before_the_end is None:
             landed_before_the_end = not SlowWorker.mark.exists()
         results.append(result)
@@ -173,7 +175,7 @@ def test_a_bulk_ingest_writes_what_is_ready_while_the_worker_finishes(tmp_path, 
 
 def test_a_failing_write_stops_the_worker_at_once(tmp_path, monkeypatch, switch_interval):
     """The worker and the switch interval do not wait for the failed ingest to be collected."""
-    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)
+    small = Batching(sentences=50)
     store = Store.open(tmp_path / "k.db", seed=False)
     write = Store._write
 
@@ -184,7 +186,7 @@ def test_a_failing_write_stops_the_worker_at_once(tmp_path, monkeypatch, switch_
 
     monkeypatch.setattr(Store, "_write", full_disk)
     with pytest.raises(sqlite3.OperationalError) as failure:
-        for _ in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
+        for _ in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)], batching=small):
             pass
     assert failure.value  # the exception, and the frames it holds, are still alive here
     assert multiprocessing.active_children() == []
@@ -199,13 +201,13 @@ def test_a_small_ingest_stays_in_this_process():
 
 def test_a_process_with_threads_does_not_fork_for_a_bulk_ingest(monkeypatch):
     """Forking beside other threads (the bot) can copy a held lock; such ingests stay here."""
-    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)
+    small = Batching(sentences=50)
     store = Store.open(":memory:", seed=False)
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        for _ in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)]):
+        for _ in store.add_many([varied(i) for i in range(3 * BULK_ARTICLES)], batching=small):
             assert multiprocessing.active_children() == []
     finally:
         stop.set()
@@ -219,7 +221,7 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(
 ):
     """Input or analysis that breaks off mid-way: what landed is whole, the rest is absent,
     and no worker process is left behind."""
-    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 50)
+    small = Batching(sentences=50)
 
     def articles():
         for i in range(1000):
@@ -232,10 +234,10 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(
             raise OSError("the analysis went away")
         return sentence_terms(sentence)
 
-    monkeypatch.setattr("faktabot.knowledge.store.sentence_terms", breaking)
+    monkeypatch.setattr("faktabot.knowledge.analysis.sentence_terms", breaking)
     store = Store.open(tmp_path / "k.db", seed=False)
     with pytest.raises(OSError, match="went away"):
-        for _ in store.add_many(articles()):
+        for _ in store.add_many(articles(), batching=small):
             pass
     assert multiprocessing.active_children() == []
     assert sys.getswitchinterval() == switch_interval
@@ -248,7 +250,7 @@ def test_a_failing_bulk_ingest_leaves_only_whole_articles(
         reference.add(varied(i))
     # Every stored article has all its facts and words; the totals agree with them.
     assert content(store) == content(reference)
-    assert store.fact_stats() == store._count_stats() == reference.fact_stats()
+    assert store.fact_stats() == store.count_stats() == reference.fact_stats()
 
 
 def test_the_same_text_twice_in_one_batch_is_stored_once():
@@ -283,11 +285,11 @@ def test_the_typo_list_keeps_the_form_a_word_was_first_written_in(forms, apart):
 def test_stored_totals_follow_adds_and_removals(tmp_path):
     kb = Knowledge.open(tmp_path / "k.db")
     store = kb.store
-    assert store.fact_stats() == store._count_stats()
+    assert store.fact_stats() == store.count_stats()
     added = list(kb.ingest([ArticleInput(ZOO), article(1), article(2, sentences=40)]))
-    assert store._stored_stats() == store._count_stats()
+    assert store.stored_stats() == store.count_stats()
     kb.remove(added[0].article.id)
-    assert store._stored_stats() == store._count_stats()
+    assert store.stored_stats() == store.count_stats()
     facts, words = store.fact_stats()
     assert facts == store.counts()["facts"] and words > facts
 
@@ -297,15 +299,15 @@ def test_totals_from_another_writer_are_counted_afresh(tmp_path):
     store = Store.open(tmp_path / "k.db")
     store.db.execute("DELETE FROM facts WHERE position > 2")
     store.db.execute("UPDATE articles SET title = 'Ny titel'")  # moves the content version
-    assert store._stored_stats() is None
-    assert store.fact_stats() == store._count_stats() == (3, store._count_stats()[1])
+    assert store.stored_stats() is None
+    assert store.fact_stats() == store.count_stats() == (3, store.count_stats()[1])
 
 
 def test_the_index_view_reads_the_stored_totals(tmp_path):
     kb = Knowledge.open(tmp_path / "k.db")
     list(kb.ingest([article(i) for i in range(5)]))
     view = IndexView(kb.store)
-    facts, words = kb.store._count_stats()
+    facts, words = kb.store.count_stats()
     assert view.n_facts == facts
     assert view.avg_len == pytest.approx(words / facts)
 
@@ -573,9 +575,9 @@ def test_postings_are_the_facts_holding_the_key_in_ascending_order():
 
 
 def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path, monkeypatch):
-    monkeypatch.setattr("faktabot.knowledge.store.BATCH_SENTENCES", 20)  # many transactions
+    small = Batching(sentences=20)  # many transactions
     store = Store.open(tmp_path / "k.db", seed=False)
-    list(store.add_many([varied(i) for i in range(2 * BULK_ARTICLES)]))
+    list(store.add_many([varied(i) for i in range(2 * BULK_ARTICLES)], batching=small))
     key = sentence_terms("cykelstier").terms.split("|")[0]
     before = Knowledge(store).view.postings(key)
     segments = store.index_segments()

@@ -20,7 +20,7 @@ import sqlite_utils
 from embedders import HashEmbedder
 from faktabot.bot.cli import build_parser, main
 from faktabot.knowledge import Store
-from faktabot.knowledge.store import SCHEMA_VERSION
+from faktabot.knowledge.schema import SCHEMA_VERSION
 from faktabot.knowledge.vectors import stored_counts
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -200,12 +200,12 @@ def test_a_large_ingest_analyses_in_a_worker_process(run, tmp_path, monkeypatch)
     # Nothing the CLI starts (a progress bar's refresh thread) may keep the ingest from
     # forking: the bar is drawn here as on a terminal.
     from faktabot.bot import progress
-    from faktabot.knowledge import store
+    from faktabot.knowledge import writes
 
     monkeypatch.setattr(progress, "on_terminal", lambda: True)
     forked = []
-    real = store._can_fork
-    monkeypatch.setattr(store, "_can_fork", lambda: forked.append(real()) or real())
+    real = writes.can_fork
+    monkeypatch.setattr(writes, "can_fork", lambda: forked.append(real()) or real())
     path = tmp_path / "many.jsonl"
     records = [{"text": f"Borgmester nr. {i} åbnede en ny cykelsti."} for i in range(60)]
     path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n")

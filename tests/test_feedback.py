@@ -17,7 +17,7 @@ from faktabot.bot.app import build_application
 from faktabot.bot.config import Config, ConfigError
 from faktabot.knowledge import ArticleInput, Knowledge, Store
 from faktabot.knowledge.feedback import CHANGED, NEW, SAME, Feedback
-from faktabot.knowledge.store import SCHEMA_VERSION
+from faktabot.knowledge.schema import SCHEMA_VERSION
 from telegram_fixtures import OFF_TOPIC, PENTAGON, TOKEN, StartBot, near_miss
 
 KAREN = FakeBotApi.user(734519862, "Karen")  # digits that occur nowhere else

@@ -308,7 +308,7 @@ def test_a_new_text_at_a_known_address_replaces_the_old_one(kb, run) -> None:
     )
     words = "SELECT norm, df FROM words ORDER BY norm"
     assert kb.store.db.execute(words).fetchall() == fresh.db.execute(words).fetchall()
-    assert kb.store.fact_stats() == fresh.fact_stats() == fresh._count_stats()
+    assert kb.store.fact_stats() == fresh.fact_stats() == fresh.count_stats()
 
 
 def test_the_same_text_at_the_same_address_is_no_update(kb) -> None:
@@ -329,7 +329,7 @@ def test_one_file_with_two_versions_of_a_page_keeps_the_last(tmp_path) -> None:
     results = list(store.add_many(versions))
     assert [r.replaced is not None for r in results] == [False] + [True] * 58
     assert [a.title for a in store.articles()] == ["Version 59 af artiklen om færgen. Den sejler …"]
-    assert store.fact_stats() == store._count_stats() == (2, store._count_stats()[1])
+    assert store.fact_stats() == store.count_stats() == (2, store.count_stats()[1])
 
 
 def test_a_reader_sees_the_old_version_or_the_new_never_a_mix(db_path) -> None:

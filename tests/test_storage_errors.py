@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fake_bot_api import FakeBotApi
 from faktabot.knowledge import ArticleInput, Knowledge, Store
+from faktabot.knowledge.database import storage_error
 from faktabot.knowledge.errors import StorageError
-from faktabot.knowledge.store import storage_error
 from telegram_fixtures import ROOT, TOKEN, free_port, run_python
 
 PENTAGON = "Hvem er talsmand for Pentagon?"

@@ -8,16 +8,13 @@ import sqlite3
 import pytest
 import sqlite_utils
 from faktabot.knowledge import ArticleInput, Knowledge, NotFoundError, Store, analysis
+from faktabot.knowledge.analysis import content_hash
+from faktabot.knowledge.database import PAGE_BYTES
+from faktabot.knowledge.errors import StorageError
 from faktabot.knowledge.lexicon import DATA
 from faktabot.knowledge.parse import read_articles
-from faktabot.knowledge.store import (
-    _SCHEMA,
-    PAGE_BYTES,
-    SCHEMA_VERSION,
-    _statements,
-    content_hash,
-    seed_text,
-)
+from faktabot.knowledge.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from faktabot.knowledge.store import seed_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from store_checks import assert_index_consistent
@@ -109,8 +106,7 @@ def test_a_newer_schema_is_refused(db_path):
 def test_a_version_1_database_is_upgraded_in_place(db_path):
     # Turn a current database into one the first release wrote: only the version 1 objects.
     scratch = sqlite_utils.Database(memory=True)
-    for statement in _statements(_SCHEMA):
-        scratch.execute(statement)
+    MIGRATIONS[0].apply(scratch)
     listed = "SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
     version_1 = set(scratch.execute(listed).fetchall())
     Store.open(db_path).db.conn.close()
@@ -126,6 +122,9 @@ def test_a_version_1_database_is_upgraded_in_place(db_path):
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert set(store.db.execute(listed).fetchall()) == current
     assert counts(store)["articles"] == 1  # kept, and the seed not added again
+    recorded = store.db.execute("SELECT version, name, applied FROM migrations").fetchall()
+    assert [(v, n) for v, n, _ in recorded] == [(m.version, m.name) for m in MIGRATIONS]
+    assert [v for v, _, applied in recorded if applied is None] == [1]  # before records
     assert Knowledge(store).ask("Hvem er talsmand for Pentagon?").answer is not None
 
 
@@ -146,11 +145,35 @@ def test_a_version_5_database_loses_its_row_by_row_index_trigger(db_path):
     assert len(fts_rowids(store, "elefant")) == 1
 
 
-def test_the_schema_script_splits_into_whole_statements():
-    statements = _statements(_SCHEMA)
-    assert all(s.endswith(";") for s in statements)
-    triggers = [s for s in statements if s.upper().startswith("CREATE TRIGGER")]
-    assert triggers and all(t.upper().endswith("END;") for t in triggers)
+def test_a_migration_script_splits_into_whole_statements():
+    trigger = "CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN\n    SELECT 1;\n    SELECT 2;\nEND;"
+    script = f"CREATE TABLE t (x);\n{trigger}\nINSERT INTO t VALUES (';');\n"
+    assert statements(script) == ["CREATE TABLE t (x);", trigger, "INSERT INTO t VALUES (';');"]
+
+
+def test_a_new_database_records_every_migration_by_name(db_path):
+    store = Store.open(db_path)
+    recorded = store.db.execute("SELECT version, name, applied FROM migrations").fetchall()
+    assert [(v, n) for v, n, _ in recorded] == [(m.version, m.name) for m in MIGRATIONS]
+    assert all(applied for _, _, applied in recorded)
+    assert len({m.name for m in MIGRATIONS}) == len(MIGRATIONS)
+
+
+def test_a_failing_migration_leaves_the_database_as_it_was(db_path):
+    # An index an operator made on a column that migration 10 drops makes the drop fail:
+    # nothing of the upgrade may stay, and the data must still be there.
+    _written_then_changed(
+        db_path,
+        "ALTER TABLE articles ADD COLUMN story REAL",
+        "CREATE INDEX by_story ON articles(story)",
+        "DROP TABLE migrations",
+        "PRAGMA user_version = 9",
+    )
+    with pytest.raises(StorageError, match="story"):
+        Store.open(db_path)
+    assert _rows(db_path, "PRAGMA user_version") == [(9,)]
+    assert _rows(db_path, "SELECT name FROM sqlite_master WHERE name = 'migrations'") == []
+    assert _rows(db_path, "SELECT count(*) FROM articles") == [(1,)]
 
 
 # -- ingest ------------------------------------------------------------------------------
@@ -398,25 +421,18 @@ def _fresh_and_changed(tmp_path, *statements: str):
 
 
 @pytest.mark.parametrize(
-    ("version", "dropped"),
+    ("version", "changes"),
     [
-        (
-            2,
-            [
-                "facts DROP COLUMN cohesion",
-                "articles DROP COLUMN title_keys",
-                "articles DROP COLUMN story",
-            ],
-        ),
-        (4, ["articles DROP COLUMN story"]),
+        (2, ["facts ADD COLUMN cohesion REAL", "articles DROP COLUMN title_keys"]),
+        (9, ["facts ADD COLUMN cohesion REAL", "articles ADD COLUMN story REAL"]),
     ],
 )
-def test_an_older_database_gains_the_later_columns_on_open(tmp_path, version, dropped):
-    # Schema 3 added cohesion, 4 the title keys, 5 each article's repeat ratio. Cohesion
-    # and the repeat ratio are no longer worked out, but their columns stay in the schema.
+def test_an_older_database_gains_and_loses_columns_on_open(tmp_path, version, changes):
+    # Schema 3 added cohesion, 4 the title keys, 5 each article's repeat ratio (`story`);
+    # 10 drops cohesion and the repeat ratio, which nothing reads any more.
     fresh, old = _fresh_and_changed(
         tmp_path,
-        *(f"ALTER TABLE {change}" for change in dropped),
+        *(f"ALTER TABLE {change}" for change in changes),
         "UPDATE meta SET value = 'old' WHERE key = 'analysis'",
         f"PRAGMA user_version = {version}",
     )
@@ -427,20 +443,16 @@ def test_an_older_database_gains_the_later_columns_on_open(tmp_path, version, dr
             f" FROM pragma_table_info('{table}') ORDER BY name"
         )
         assert _rows(old, columns) == _rows(fresh, columns)
-    facts = "SELECT id, cohesion FROM facts ORDER BY id"
-    articles = "SELECT id, title_keys, story FROM articles ORDER BY id"
-    got = _rows(old, facts)
-    assert got == _rows(fresh, facts)
-    assert {c for _, c in got} == {0.5}  # the column default: nothing writes it
+        assert {"cohesion", "story"}.isdisjoint(name for name, *_ in _rows(old, columns))
+    articles = "SELECT id, title_keys FROM articles ORDER BY id"
     got_articles = _rows(old, articles)
     assert got_articles == _rows(fresh, articles)
-    _, title, story = got_articles[0]
+    _, title = got_articles[0]
     assert "pentagon" not in title and "hvid" in title.split()
-    assert story is None  # nothing writes it
     assert _rows(old, "PRAGMA user_version")[0][0] == SCHEMA_VERSION
 
 
-def test_re_analysis_in_blocks_of_articles_gives_what_a_fresh_ingest_gives(tmp_path, monkeypatch):
+def test_re_analysis_in_blocks_of_articles_gives_what_a_fresh_ingest_gives(tmp_path):
     stories = [
         " ".join(
             f"{name} {verb} i {town} i dag. {name} siger, at {town} er smuk." for _ in range(2)
@@ -460,11 +472,11 @@ def test_re_analysis_in_blocks_of_articles_gives_what_a_fresh_ingest_gives(tmp_p
     conn = sqlite3.connect(stale)
     conn.execute("UPDATE facts SET terms = 'forkert', parts = '', norm = '', paragraph = 9")
     conn.execute("UPDATE articles SET title_keys = ''")
-    conn.execute("UPDATE meta SET value = 'old' WHERE key = 'analysis'")
     conn.commit()
     conn.close()
-    monkeypatch.setattr("faktabot.knowledge.store.REANALYSE_ARTICLES", 2)  # 5 articles: 3 blocks
-    Store.open(stale).db.conn.close()
+    store = Store.open(stale)
+    store.reanalyse(block=2)  # 5 articles: 3 blocks
+    store.db.conn.close()
     for query in (
         "SELECT id, paragraph, norm, terms, parts FROM facts ORDER BY id",
         "SELECT id, title_keys FROM articles ORDER BY id",
