@@ -30,7 +30,7 @@ FAKTABOT = (sys.executable, "-m", "faktabot.bot.cli")  # the `faktabot` command,
 
 # Seed-article questions (the bundled article about Israel, Gaza and the USA, March 2024).
 PENTAGON = "Hvem er talsmand for Pentagon?"
-HOSTAGES = "Hvor mange gidsler er der i Gaza?"
+HOSTAGES = "Hvor mange gidsler befinder sig i Gaza?"
 OFF_TOPIC = "Hvad er hovedstaden i Frankrig?"
 # An article the seed database does not have, for adding while the bot runs.
 NEW_ARTICLE = (

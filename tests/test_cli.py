@@ -126,7 +126,7 @@ def test_ask_json_without_an_answer(run):
 
 
 def test_ask_json_reads_one_question_a_line_from_stdin(run):
-    questions = [PENTAGON, "Hvor mange gidsler er der i Gaza?", "Hvordan bager man boller?"]
+    questions = [PENTAGON, "Hvor mange gidsler befinder sig i Gaza?", "Hvordan bager man boller?"]
     code, out, _ = run("ask", "--json", stdin="\n".join(questions[:2]) + "\n\n" + questions[2])
     assert code == 0
     records = [json.loads(line) for line in out.splitlines()]
@@ -381,7 +381,7 @@ def test_eval_prints_a_line_per_kind_and_the_answerable_share(run, tmp_path):
     path.write_text(
         "# kind\tquestion\taccepted\n"
         f"para\t{PENTAGON}\tPat Ryder\n"
-        "para\tHvor mange gidsler er der i Gaza?\tomkring 130|130 gidsler\n"
+        "para\tHvor mange gidsler holder Hamas i Gaza?\tomkring 130|130 gidsler\n"
         "typo\thvem er talsmnad for pentagon\tPat Ryder\n"
         "offtopic\tHvordan bager man boller?\t-\n",
         encoding="utf-8",

@@ -12,7 +12,7 @@ from faktabot.knowledge import Knowledge
 from telegram_fixtures import run_python
 
 PENTAGON = "Hvem er talsmand for Pentagon?"
-HOSTAGES = "Hvor mange gidsler er der i Gaza?"
+HOSTAGES = "Hvor mange gidsler befinder sig i Gaza?"
 OFF_TOPIC = "Hvad er hovedstaden i Frankrig?"
 
 

@@ -86,7 +86,7 @@ def test_hvad_ellers_asks_the_same_again_without_the_last_answer(minister: Turn)
         "Hvor mange gidsler er der stadig i Gaza?",
         "Hvad koster det at bygge en ny metrolinje til Amager?",  # "det", and much else
         "og hvornår skal Gallant mødes med Austin?",
-        "Hvad hedder den amerikanske forsvarsminister?",  # "den" goes with its noun
+        "Hvad hedder den nationale sikkerhedsrådgiver?",  # "den" goes with its noun
         "Kirby",  # a bare name: a search
         "landoffensiv",  # a bare word: a search
     ],
@@ -126,7 +126,7 @@ def test_no_self_contained_question_changes_its_answer_because_of_a_context(
     for question in questions:
         alone, leaning = seed.ask(question), seed.converse(question, minister)
         if leaning.intent is not None:
-            continue  # small talk ("godmorgen"): never searched either way
+            continue  # small talk (a greeting): never searched either way
         assert leaning.about is None, question
         assert _quoted(leaning) == _quoted(alone), question
 

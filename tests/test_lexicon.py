@@ -144,7 +144,7 @@ def test_compound_parts_are_never_stop_words():
         ("Hvad hedder forsvarsministeren?", "person"),
         ("Hvad er navnet på talsmanden?", "person"),
         ("Hvornår blev gidslerne taget?", "time"),
-        ("hvornaar blev gidslerne taget", "time"),
+        ("hvornaar moedes gallant og sullivan", "time"),
         ("Hvilket år var det?", "time"),
         ("Hvor mange gidsler er der?", "number"),
         ("Hvor mange procent stemte ja?", "number"),
@@ -155,7 +155,7 @@ def test_compound_parts_are_never_stop_words():
         ("Og hvem er talsmand?", "person"),
         ("Men hvornår kommer han?", "time"),
         ("Kirby", None),
-        ("32.000 dræbte", None),
+        ("32.000 dræbt i Gaza", None),
         ("", None),
     ],
 )
@@ -168,8 +168,8 @@ def test_answer_type(question, kind):
     [
         ("Hvad hedder forsvarsministeren?", ["forsvarsministeren"]),
         ("Og hvem er talsmand for Pentagon?", ["talsmand", "pentagon"]),
-        ("Hvor mange gidsler er der i Gaza?", ["gidsler", "gaza"]),
-        ("hvornaar blev gidslerne taget", ["gidslerne", "taget"]),
+        ("Hvor mange gidsler holder Hamas i Gaza?", ["gidsler", "holder", "hamas", "gaza"]),
+        ("hvornaar blev gidslerne bortfoert", ["gidslerne", "bortfoert"]),
         ("Hvilket land stemte ikke?", ["stemte"]),
     ],
 )

@@ -112,17 +112,17 @@ KEYWORD = [
 ]
 
 ADDRESSED = [
-    ("@faktabot hvem er talsmand for Det Hvide Hus", "John Kirby"),
-    ("@faktabot hvor mange gidsler er der i Gaza?", "omkring 130 gidsler"),
+    ("@faktabot hvem er Det Hvide Hus' talsmand", "John Kirby"),
+    ("@faktabot hvor mange gidsler sidder i Gaza?", "omkring 130 gidsler"),
     ("hvornår blev gidslerne taget @faktabot", "Gidslerne blev taget"),
-    ("/spoerg hvor mange gidsler er der i Gaza", "omkring 130 gidsler"),
+    ("/spoerg hvor mange gidsler holder Hamas i Gaza", "omkring 130 gidsler"),
     ("/spoerg@faktabot hvornår blev gidslerne taget?", "Gidslerne blev taget"),
     ("/spoerg@faktabot Hvem er Pentagons talsmand?", "Pat Ryder"),
     # a greeting or a polite lead-in is not part of the question
-    ("Hej @faktabot, hvem er talsmand for Det Hvide Hus?", "John Kirby"),
-    ("Godmorgen! Hvornår blev gidslerne taget?", "Gidslerne blev taget"),
+    ("Hej @faktabot, hvad hedder Det Hvide Hus' talsmand?", "John Kirby"),
+    ("Godaften! Hvornår blev gidslerne taget?", "Gidslerne blev taget"),
     ("@faktabot kan du sige mig, hvor mange gidsler der er i Gaza?", "omkring 130 gidsler"),
-    ("hej, hvor mange gidsler er der i Gaza?", "omkring 130 gidsler"),
+    ("hej, hvor mange gidsler befinder sig i Gaza?", "omkring 130 gidsler"),
 ]
 
 OFF_TOPIC = [
@@ -132,13 +132,13 @@ OFF_TOPIC = [
     "Hvordan bager man boller?",
     "Hvem vandt VM i fodbold i 2022?",
     "Hvad koster en liter mælk?",
-    "Hvor mange ben har en edderkop?",
+    "Hvor mange øjne har en flue?",
     "Hvornår åbner Tivoli?",
     "tak for hjælpen",
     # near the article's topic, but the article does not say
     "Hvem er Danmarks statsminister?",
     "Hvornår blev Hamas stiftet?",
-    "Hvem er Israels præsident?",
+    "Hvem er Israels ambassadør i Danmark?",
     "Hvor mange indbyggere har Gaza?",
     "Hvad hedder Frankrigs forsvarsminister?",
 ]
@@ -215,8 +215,8 @@ def test_unusable_questions_say_why(kb, question, problem):
 
 
 def test_the_same_question_gets_the_same_answer(kb):
-    first = kb.ask("Hvor mange gidsler er der i Gaza?")
-    again = kb.ask("Hvor mange gidsler er der i Gaza?")
+    first = kb.ask("Hvor mange gidsler holder Hamas i Gaza?")
+    again = kb.ask("Hvor mange gidsler holder Hamas i Gaza?")
     assert first.answer == again.answer
     assert first.alternatives == again.alternatives
 
@@ -229,7 +229,7 @@ def test_alternatives_are_other_sentences(kb):
 
 
 def test_a_declined_question_still_offers_the_closest_facts(kb):
-    result = kb.ask("Hvem er Israels præsident?")
+    result = kb.ask("Hvem er Israels ambassadør i Danmark?")
     assert result.answer is None
     assert result.alternatives
     assert all("Israel" in h.fact.text for h in result.alternatives)
@@ -238,10 +238,10 @@ def test_a_declined_question_still_offers_the_closest_facts(kb):
 def test_every_answer_carries_its_source(kb):
     questions = [
         "Hvem er talsmand for Pentagon?",
-        "Hvor mange gidsler er der i Gaza?",
+        "Hvor mange gidsler befinder sig i Gaza?",
         "Hvorfor blev besøget annulleret?",
         "Kirby",
-        "Hvem er Israels præsident?",  # declined: the alternatives carry it too
+        "Hvem er Israels ambassadør i Danmark?",  # declined: the alternatives carry it too
     ]
     for question in questions:
         result = kb.ask(question)
@@ -310,7 +310,7 @@ def test_every_quoted_sentence_is_verbatim_from_the_article(kb, parts):
 
 
 @pytest.mark.parametrize(
-    "question", ["Hvor mange gidsler er der i Gaza?", "Hvem er Israels præsident?"]
+    "question", ["Hvor mange gidsler sidder stadig i Gaza?", "Hvem er Israels statsoverhoved?"]
 )
 def test_scores_share_one_scale(seed_kb, question):
     # The answer (or the best alternative) carries the confidence; the rest a share of it.
@@ -344,7 +344,7 @@ def test_a_question_mostly_about_unknown_things_is_declined(seed_kb, question):
 
 
 def test_a_number_with_a_thousands_separator_is_a_known_word(seed_kb):
-    result = seed_kb.ask("32.000 dræbte")
+    result = seed_kb.ask("32.000 dræbt i Gaza")
     assert result.answer is not None and "32.000" in result.answer.fact.text
     assert result.explanation.missing == ()
 

@@ -48,7 +48,7 @@ def test_the_two_spokesman_questions_are_one_group() -> None:
 def test_different_needs_stay_apart() -> None:
     assert not similar("hvem er talsmand for pentagon", "hvad er pentagon")
     assert not similar("hvem er talsmand for pentagon", "hvornår talte pentagons talsmand")
-    assert similar("hvem er pentagons talsmand", "hvem er pentagons talsmnad")  # a typo
+    assert similar("hvem er pentagons talsmand", "hvem er pentagons tlasmand")  # a typo
 
 
 def test_groups_are_ordered_by_how_often_they_were_asked() -> None:

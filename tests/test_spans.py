@@ -172,7 +172,7 @@ def test_spans_lie_inside_the_sentence(kind):
 @pytest.mark.parametrize(
     "question",
     [
-        "Hvor mange gidsler er der i Gaza?",
+        "Hvor mange gidsler sidder stadig i Gaza?",
         "Hvor mange blev dræbt ved angrebet på Israel?",
         "Hvor mange har Israels modangreb dræbt?",
     ],
@@ -188,7 +188,7 @@ def test_a_number_question_gets_a_number_span(seed_kb, question):
     "question,pattern",
     [
         ("Hvornår blev gidslerne taget?", r"\d+\. \w+"),
-        ("Hvornår skal Gallant mødes med Sullivan?", r"dag"),
+        ("Hvornår mødes Gallant med Sullivan?", r"dag"),
     ],
 )
 def test_a_time_question_gets_a_time_span(seed_kb, question, pattern):

@@ -65,8 +65,8 @@ def test_equally_close_words_prefer_the_more_frequent(empty_kb):
     "question,typed,corrected,answer",
     [
         ("hvem er talsmnad for pentagon", "talsmnad", "talsmand", "Pat Ryder"),
-        ("hvad hedder israels forsvarsminster", "forsvarsminster", "forsvarsminister", "Gallant"),
-        ("lloyd austen", "austen", "austin", "Lloyd Austin"),
+        ("hvad hedder israels forsvarminister", "forsvarminister", "forsvarsminister", "Gallant"),
+        ("lloyd astin", "astin", "austin", "Lloyd Austin"),
         ("hvornår skal gallant mødes med sulivan", "sulivan", "sullivan", "Jake Sullivan"),
         ("hvad siger netanyhau om usa", "netanyhau", "netanyahu", "Netanyahu"),
     ],
@@ -100,12 +100,12 @@ def test_numbers_are_never_corrected(seed_kb, question):
         "politi",
         "mandat",
         "ryger",
-        "Hvor mange ben har en edderkop?",
+        "Hvor mange øjne har en flue?",
         "Hvad er hovedstaden i Frankrig?",
         "galant",
         # typed without æ/ø/å: respelt, not corrected
-        "hvor mange er draebt i gaza",
-        "hvornaar blev gidslerne taget",
+        "hvad skal droeftelserne handle om",
+        "hvornaar moedes gallant og sullivan",
         # spelt right
         "Hvem er talsmand for Pentagon?",
     ],
