@@ -118,12 +118,30 @@ def test_hvad_ellers_gives_another_sentence_each_time_on_the_same_subject(
     assert turn.names == minister.names
 
 
+# Questions that stand on their own, of every kind: on the seed, with typos or without
+# æøå, a bare name, off the topic, and small talk.
+STANDALONE = [
+    "Hvad kræver resolutionen fra Sikkerhedsrådet?",
+    "Hvor mange blev dræbt under angrebet 7. oktober?",
+    "Hvem styrer sundhedsministeriet i Gaza?",
+    "Hvad har USA udtrykt frustration over?",
+    "Hvem er USA's nationale sikkerhedsrådgiver?",
+    "Hvad skal ministrene drøfte?",
+    "Hvornaar moedes Gallant med Lloyd Austin?",
+    "hvem er talsmand for det hvide hus",
+    "hvorfor aflyste israel besoeget",
+    "Netanyahu",
+    "Hvem vandt Tour de France i 2023?",
+    "Hvad koster en liter mælk?",
+    "godaften",
+    "tusind tak",
+]
+
+
 def test_no_self_contained_question_changes_its_answer_because_of_a_context(
     seed: Knowledge, minister: Turn
 ) -> None:
-    rows = (SHARED / "dev_questions.tsv").read_text(encoding="utf-8").splitlines()
-    questions = [r.split("\t")[1] for r in rows if r and not r.startswith("#")]
-    for question in questions:
+    for question in STANDALONE:
         alone, leaning = seed.ask(question), seed.converse(question, minister)
         if leaning.intent is not None:
             continue  # small talk (a greeting): never searched either way
