@@ -16,10 +16,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from faktabot.bot.config import ConfigError
-from faktabot.knowledge import ArticleInput, FaktabotError, IngestError, Knowledge, Result
+from faktabot.knowledge import ArticleInput, FaktabotError, Knowledge, Result
 from faktabot.knowledge.database import default_path, storage_error
 from faktabot.knowledge.embed import EmbedderError, load_embedder
-from faktabot.knowledge.errors import SchemaError, StorageError
+from faktabot.knowledge.errors import InputError, SchemaError, StorageError
 from faktabot.knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
 from faktabot.knowledge.fetch import FetchError, own_version
 from faktabot.knowledge.parse import count_articles, read_articles
@@ -59,7 +59,7 @@ def exit_code(exc: Exception) -> int:
     """The exit code that tells what failed."""
     if isinstance(exc, StorageError | SchemaError):
         return EXIT_DATABASE
-    if isinstance(exc, IngestError | FetchError):
+    if isinstance(exc, InputError | FetchError):
         return EXIT_INPUT
     if isinstance(exc, ConfigError):
         return EXIT_CONFIG

@@ -5,8 +5,16 @@ class FaktabotError(Exception):
     """Base class for every error faktabot raises on purpose."""
 
 
-class IngestError(FaktabotError):
-    """An article file could not be read; names the file and line."""
+class InputError(FaktabotError):
+    """A file or page given as input cannot be read; names it (and the line)."""
+
+
+class IngestError(InputError):
+    """An article file or page could not be read; names the file and line."""
+
+
+class QuestionFileError(InputError):
+    """A question file for `faktabot eval` could not be read; names the file and line."""
 
 
 class NotFoundError(FaktabotError):

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import IngestError
+from .errors import QuestionFileError
 from .model import Result
 
 DECLINE_KINDS = ("offtopic", "near")
@@ -64,21 +64,22 @@ def read_cases(path: str | Path) -> list[Case]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise IngestError(f"{path}: not UTF-8 text ({exc.reason})") from exc
+        raise QuestionFileError(f"{path}: not UTF-8 text ({exc.reason})") from exc
     except OSError as exc:
-        raise IngestError(f"{path}: {exc.strerror}") from exc
+        raise QuestionFileError(f"{path}: {exc.strerror}") from exc
     cases = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip() or line.startswith("#"):
             continue
         cols = line.split("\t")
         if len(cols) != 3:
-            raise IngestError(f"{path}:{number}: expected 3 tab-separated columns, got {len(cols)}")
+            got = len(cols)
+            raise QuestionFileError(f"{path}:{number}: expected 3 tab-separated columns, got {got}")
         kind, question, accepted = (c.strip() for c in cols)
         answers = () if accepted == "-" else tuple(a for a in accepted.split("|") if a)
         cases.append(Case(kind, question, answers, number))
     if not cases:
-        raise IngestError(f"{path}: no questions")
+        raise QuestionFileError(f"{path}: no questions")
     return cases
 
 

@@ -19,7 +19,9 @@ import pytest
 import sqlite_utils
 from embedders import HashEmbedder
 from faktabot.bot.cli import build_parser, main
-from faktabot.knowledge import Store
+from faktabot.knowledge import IngestError, Store
+from faktabot.knowledge.errors import QuestionFileError
+from faktabot.knowledge.evaluate import read_cases
 from faktabot.knowledge.schema import SCHEMA_VERSION
 from faktabot.knowledge.vectors import stored_counts
 
@@ -409,6 +411,16 @@ def test_eval_of_a_malformed_file_names_the_line(run, tmp_path):
     code, out, err = run("eval", path)
     assert code == 4 and out == ""  # a question file that cannot be read
     assert f"{path}:2:" in err
+
+
+def test_a_question_file_error_is_not_an_ingest_error(tmp_path):
+    # `faktabot eval` reads questions, not articles: a caller catching article-file
+    # errors (IngestError) must not catch a bad question file by accident.
+    path = tmp_path / "questions.tsv"
+    path.write_text("para\tkun to kolonner\n", encoding="utf-8")
+    with pytest.raises(QuestionFileError, match=":1: expected 3") as caught:
+        read_cases(path)
+    assert not isinstance(caught.value, IngestError)
 
 
 # -- which database --------------------------------------------------------------------------
