@@ -9,7 +9,9 @@ bad file changes nothing.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from faktabot.bot.asking import database_file
@@ -44,6 +46,30 @@ def is_admin(update: Update, context: Context) -> bool:
     return user is not None and user.id in context.bot_data.config.admins
 
 
+Handler = Callable[[Update, Context], Awaitable[None]]
+
+
+def admin_only(
+    handler: Handler | None = None, *, refusal: str = ONLY_ADMINS
+) -> Handler | Callable[[Handler], Handler]:
+    """A handler only admins may use; anyone else gets `refusal`, a friendly Danish line.
+
+    Used bare (`@admin_only`) or with the refusal (`@admin_only(refusal=...)`).
+    """
+
+    def wrap(inner: Handler) -> Handler:
+        @functools.wraps(inner)
+        async def checked(update: Update, context: Context) -> None:
+            if not is_admin(update, context):
+                await send_html(update.effective_message, refusal)
+                return
+            await inner(update, context)
+
+        return checked
+
+    return wrap(handler) if handler is not None else wrap
+
+
 def _size(size: int) -> str:
     """A byte count the Danish way: "2,0 MB", "4 kB"."""
     if size >= 1_048_576:
@@ -56,12 +82,10 @@ def _article_line(article_id: int, title: str, facts: int) -> str:
     return f"• #{article_id} {esc(shorten(title, 80))} ({facts} {noun})"
 
 
+@admin_only(refusal=ONLY_ADMINS_UPLOAD)
 async def add_document(update: Update, context: Context) -> None:
     """Add the articles in a .txt or .jsonl file an admin sends; the caption is the title."""
     message = update.effective_message
-    if not is_admin(update, context):
-        await send_html(message, ONLY_ADMINS_UPLOAD)
-        return
     document = message.document
     name = document.file_name or "fil.txt"
     limit = context.bot_data.config.max_upload
@@ -122,12 +146,10 @@ async def _stored(kb: Knowledge, data: bytes, name: str, title: str | None) -> l
     return await asyncio.to_thread(store)
 
 
+@admin_only
 async def remove_article(update: Update, context: Context) -> None:
     """/fjern ID: remove an article and its sentences; without an id, list the articles."""
     message = update.effective_message
-    if not is_admin(update, context):
-        await send_html(message, ONLY_ADMINS)
-        return
     kb = context.bot_data.kb
     args = context.args or []
     if len(args) != 1 or not args[0].isdigit():
@@ -147,12 +169,10 @@ async def remove_article(update: Update, context: Context) -> None:
     await send_html(message, "Fjernet:\n" + _article_line(article.id, article.title, article.facts))
 
 
+@admin_only
 async def stats(update: Update, context: Context) -> None:
     """/stats: what the bot knows and how it has answered since it started."""
     message = update.effective_message
-    if not is_admin(update, context):
-        await send_html(message, ONLY_ADMINS)
-        return
     counts = context.bot_data.kb.store.counts()
     metrics = context.bot_data.metrics
     await send_html(

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from faktabot.bot import render
-from faktabot.bot.admin import ONLY_ADMINS, is_admin
+from faktabot.bot.admin import admin_only
 from faktabot.bot.asking import database_file
 from faktabot.bot.config import Config
 from faktabot.bot.handlers import send_html
@@ -180,12 +180,10 @@ async def latest(update: Update, context: Context) -> None:
     await send_html(update.effective_message, render.latest_html(kb.store.articles(latest=LATEST)))
 
 
+@admin_only
 async def follow_feed(update: Update, context: Context) -> None:
     """/folg URL: follow a feed (admins)."""
     message = update.effective_message
-    if not is_admin(update, context):
-        await send_html(message, ONLY_ADMINS)
-        return
     if len(context.args or []) != 1:
         await send_html(message, render.FOLLOW_HINT)
         return
@@ -198,12 +196,10 @@ async def follow_feed(update: Update, context: Context) -> None:
     await send_html(message, render.followed_html(feed.url))
 
 
+@admin_only
 async def unfollow_feed(update: Update, context: Context) -> None:
     """/stopfolg URL: stop following a feed (admins); its articles stay."""
     message = update.effective_message
-    if not is_admin(update, context):
-        await send_html(message, ONLY_ADMINS)
-        return
     if len(context.args or []) != 1:
         await send_html(message, render.UNFOLLOW_HINT)
         return
@@ -216,11 +212,9 @@ async def unfollow_feed(update: Update, context: Context) -> None:
     await send_html(message, render.unfollowed_html(feed))
 
 
+@admin_only
 async def list_feeds(update: Update, context: Context) -> None:
     """/feeds: every feed with its status (admins)."""
     message = update.effective_message
-    if not is_admin(update, context):
-        await send_html(message, ONLY_ADMINS)
-        return
     now = datetime.now(UTC)
     await send_html(message, render.feeds_html(feeds(context.bot_data.kb.store), now=now))
