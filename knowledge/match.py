@@ -156,9 +156,6 @@ def candidates(
     return found
 
 
-LEADING = 3  # articles of the best candidates searched again for every key left out
-
-
 def _in_leading_articles(
     store: Store, view: IndexView, best: list[Candidate], keys: list[str]
 ) -> list[int]:
@@ -169,7 +166,7 @@ def _in_leading_articles(
     for "omkom") whose postings were too long to read in a large archive. FTS5 reads
     only the article's own stretch of ids.
     """
-    leading = list(dict.fromkeys(c.article_id for c in best))[:LEADING]
+    leading = list(dict.fromkeys(c.article_id for c in best))[: view.limits.leading_articles]
     match = " OR ".join(f'"{k}"' for k in keys)
     found: list[int] = []
     for article_id in leading:

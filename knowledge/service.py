@@ -38,7 +38,7 @@ from .spans import find_span
 from .store import Store
 from .synonyms import Synonyms
 from .vectors import Vectors
-from .view import IndexView
+from .view import DEFAULT_LIMITS, IndexView, Limits
 from .writes import IngestResult
 
 MAX_QUESTION = 500  # characters; longer messages are not questions (the one limit, bot included)
@@ -64,8 +64,10 @@ class Knowledge:
         synonym_files: Iterable[str | Path] = (),
         clock: Callable[[], float] = time.monotonic,
         embedder: Embedder | None = None,
+        limits: Limits = DEFAULT_LIMITS,
     ) -> None:
         self.store = store
+        self.limits = limits
         # With an embedder, the lexical best are re-ranked by meaning too (`match.fuse`)
         # where all of them have their vectors; else the question is answered lexically.
         self.embedder = embedder
@@ -109,7 +111,7 @@ class Knowledge:
             # Something else in the database changed (the curator's log): same statistics.
             self._view.version = version
             return False
-        self._view = IndexView(self.store)
+        self._view = IndexView(self.store, limits=self.limits)
         self._content = content
         return True
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from itertools import islice
 from typing import TypeVar
 
@@ -17,18 +18,25 @@ from rapidfuzz.distance import OSA
 
 from .store import Store
 
-# Postings of the keys that may bring candidates in: at least MATCH_BUDGET, and a fixed
-# share of the archive, so that a larger archive can still bring in a sentence by its
-# moderately rare words. Each posting costs well under a microsecond (`postings`); a key
-# held by a tenth of all sentences would cost every question a hundred milliseconds at a
-# million. Stores of a few thousand facts stay far under the floor (SQuAD-da: at most
-# 2,300), so there every key brings candidates in.
-MATCH_BUDGET = 3_000
-MATCH_SHARE = 0.02
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Limits:
+    """How much one question may read, and how much a view keeps between questions."""
+
+    # Postings of the keys that may bring candidates in: at least `match_budget`, and a
+    # fixed share of the archive, so that a larger archive can still bring in a sentence
+    # by its moderately rare words. Each posting costs well under a microsecond
+    # (`postings`), so a key held by a tenth of a million sentences would cost every
+    # question about a hundred milliseconds. Stores of a few thousand facts stay far under
+    # the floor (SQuAD-da: at most 2,300), so there every key brings candidates in.
+    match_budget: int = 3_000
+    match_share: float = 0.02
+    leading_articles: int = 3  # of the best candidates, searched again for keys left out
+    parsed_cache: int = 20_000  # parsed fact rows kept between questions
+    postings_cache: int = 400_000  # fact ids of looked-up keys kept (8 bytes each)
 
 
-PARSED_CACHE = 20_000  # parsed fact rows kept between questions (memory and GC bound it)
-POSTINGS_CACHE = 400_000  # fact ids of looked-up keys kept (3.2 MB, and ~100 B a key)
+DEFAULT_LIMITS = Limits()
 EVICT_SHARE = 1 / 8  # share of a full cache dropped at a time, oldest first
 T = TypeVar("T")
 K = TypeVar("K")
@@ -55,8 +63,9 @@ def typo_budget(length: int) -> int:
 class IndexView:
     """Frequencies and vocabulary of one version of a store."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, limits: Limits = DEFAULT_LIMITS) -> None:
         self.store = store
+        self.limits = limits
         self.version = store.version()
         self.n_facts, total = store.fact_stats()
         self.avg_len = total / self.n_facts if self.n_facts else 1.0
@@ -92,7 +101,7 @@ class IndexView:
         are left out.
         """
         if budget is None:
-            budget = max(MATCH_BUDGET, int(MATCH_SHARE * self.n_facts))
+            budget = max(self.limits.match_budget, int(self.limits.match_share * self.n_facts))
         chosen: list[str] = []
         total = 0
         first = set(keys)
@@ -123,7 +132,7 @@ class IndexView:
             # FTS5 returns a full-text query's rows in ascending rowid order.
             found = np.array(joined.split(",") if joined else [], dtype=np.int64)
             found.setflags(write=False)  # shared by every question that reads the key
-            while self._postings and self._postings_held + len(found) > POSTINGS_CACHE:
+            while self._postings and self._postings_held + len(found) > self.limits.postings_cache:
                 for dropped in _evict_oldest(self._postings):
                     self._postings_held -= len(dropped)
             self._postings[(key, column)] = found
@@ -143,9 +152,9 @@ class IndexView:
         found = self._parsed.get(fact_id)
         if found is None:
             found = parse(row)
-            if len(self._parsed) >= PARSED_CACHE:
+            if len(self._parsed) >= self.limits.parsed_cache:
                 _evict_oldest(self._parsed)
-            if PARSED_CACHE:
+            if self.limits.parsed_cache:
                 self._parsed[fact_id] = found
         return found
 

@@ -35,7 +35,7 @@ from faktabot.knowledge.normalize import normalize_text, tokens
 from faktabot.knowledge.params import Params
 from faktabot.knowledge.query import analyse
 from faktabot.knowledge.segment import split_sentences
-from faktabot.knowledge.view import IndexView
+from faktabot.knowledge.view import IndexView, Limits
 from faktabot.knowledge.writes import DEFAULT_BATCHING
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -98,9 +98,7 @@ def switch_interval():
     sys.setswitchinterval(before)
 
 
-def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(
-    tmp_path, monkeypatch, switch_interval
-):
+def test_a_bulk_ingest_stores_what_one_article_at_a_time_stores(tmp_path, switch_interval):
     """The worker-process path must give the same ids, rows and word counts as `add`."""
     small = Batching(sentences=50)  # several transactions
     items = [varied(i) for i in range(3 * BULK_ARTICLES)]
@@ -199,7 +197,7 @@ def test_a_small_ingest_stays_in_this_process():
         assert multiprocessing.active_children() == []
 
 
-def test_a_process_with_threads_does_not_fork_for_a_bulk_ingest(monkeypatch):
+def test_a_process_with_threads_does_not_fork_for_a_bulk_ingest():
     """Forking beside other threads (the bot) can copy a held lock; such ingests stay here."""
     small = Batching(sentences=50)
     store = Store.open(":memory:", seed=False)
@@ -367,7 +365,7 @@ def test_frequent_keys_are_left_out_of_the_lookup_but_the_rarest_stays():
     assert set(view.match_keys(every, budget=10**6)) == {k for k in every if view.df(k)}
 
 
-def test_the_words_own_keys_come_before_rarer_synonyms(monkeypatch):
+def test_the_words_own_keys_come_before_rarer_synonyms():
     # "omkom" (a synonym of "dræbt") is rarer than "dræbt" itself, yet when the budget
     # holds only one of them the question's own word is the one looked up.
     store = Store.open(":memory:", seed=False)
@@ -377,8 +375,7 @@ def test_the_words_own_keys_come_before_rarer_synonyms(monkeypatch):
     query = analyse("Hvor mange blev dræbt?", kb.view, kb.synonyms)
     own, every = query.own_keys(), query.keys()
     assert kb.view.match_keys(every, budget=5)[0] not in own  # plain df order: a synonym
-    monkeypatch.setattr("faktabot.knowledge.view.MATCH_BUDGET", 5)
-    chosen = query.match_keys(kb.view)
+    chosen = query.match_keys(IndexView(store, limits=Limits(match_budget=5)))
     assert chosen and set(chosen) <= own
     # With room for all, the synonyms are looked up too.
     assert set(kb.view.match_keys(own, budget=10**6, then=every)) == {
@@ -386,7 +383,7 @@ def test_the_words_own_keys_come_before_rarer_synonyms(monkeypatch):
     }
 
 
-def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
+def test_frequent_keys_rank_but_do_not_bring_in_candidates():
     store = Store.open(":memory:", seed=False)
     common = [ArticleInput(f"Havnen i {n} fik besøg af turister.") for n in range(60)]
     elephants = [ArticleInput("Elefanten Bent sov."), ArticleInput("Elefanten fik besøg i havnen.")]
@@ -396,15 +393,15 @@ def test_frequent_keys_rank_but_do_not_bring_in_candidates(monkeypatch):
     query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
     everything = candidates(store, query, limit=100, view=kb.view)
     assert len(everything) == 62
-    monkeypatch.setattr("faktabot.knowledge.view.MATCH_BUDGET", 10)
-    found = candidates(store, query, limit=100, view=kb.view)
+    view = IndexView(store, limits=Limits(match_budget=10))
+    found = candidates(store, query, limit=100, view=view)
     assert {c.text for c in found} == {"Elefanten fik besøg i havnen.", "Elefanten Bent sov."}
     # Only sentences with the rare key come in; the frequent ones still order them.
-    ranked = rank(store, kb.view, query)
+    ranked = rank(store, view, query)
     assert [c.text for c in ranked] == ["Elefanten fik besøg i havnen.", "Elefanten Bent sov."]
 
 
-def test_the_leading_article_is_searched_again_for_the_keys_left_out(monkeypatch):
+def test_the_leading_article_is_searched_again_for_the_keys_left_out():
     # Its second sentence holds only frequent keys ("besøg", "havn"): the budget keeps
     # them from bringing in anything, yet in the article that holds the rare "elefant"
     # they find the sentence. The same words in the other articles stay out.
@@ -414,11 +411,11 @@ def test_the_leading_article_is_searched_again_for_the_keys_left_out(monkeypatch
     list(store.add_many([*common, story]))
     kb = Knowledge(store)
     query = analyse("Hvem fik besøg i havnen af elefanten?", kb.view, kb.synonyms)
-    monkeypatch.setattr("faktabot.knowledge.view.MATCH_BUDGET", 10)
-    found = {c.text for c in candidates(store, query, limit=100, view=kb.view)}
+    view = IndexView(store, limits=Limits(match_budget=10))
+    found = {c.text for c in candidates(store, query, limit=100, view=view)}
     assert found == {"Elefanten Bent sov i zoo.", "Senere fik havnen besøg af dyrepasserne."}
-    monkeypatch.setattr("faktabot.knowledge.match.LEADING", 0)
-    assert {c.text for c in candidates(store, query, limit=100, view=kb.view)} == {
+    alone = IndexView(store, limits=Limits(match_budget=10, leading_articles=0))
+    assert {c.text for c in candidates(store, query, limit=100, view=alone)} == {
         "Elefanten Bent sov i zoo."
     }
 
@@ -436,25 +433,23 @@ def test_a_small_store_looks_up_every_key():
 
 
 @pytest.mark.parametrize("kept", [0, 3, 20_000])
-def test_every_candidate_survives_a_small_parsed_row_cache(monkeypatch, kept):
+def test_every_candidate_survives_a_small_parsed_row_cache(kept):
     # The parsed-row cache may be cleared while a question's rows are read; none is lost.
-    monkeypatch.setattr("faktabot.knowledge.view.PARSED_CACHE", kept)
     store = Store.open(":memory:", seed=False)
     list(store.add_many([ArticleInput(f"Elefanten nummer {n} sov i stalden.") for n in range(12)]))
-    kb = Knowledge(store)
+    kb = Knowledge(store, limits=Limits(parsed_cache=kept))
     query = analyse("Hvor sov elefanten?", kb.view, kb.synonyms)
     found = candidates(store, query, limit=100, view=kb.view)
     assert len(found) == 12
     assert len(kb.search("Hvor sov elefanten?", limit=20)) == 12
 
 
-def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
+def test_postings_cache_drops_its_oldest_lists_and_keeps_count():
     store = Store.open(":memory:", seed=False)
     words = ["elefant", "giraf", "zebra", "tiger", "panda"]
     items = [ArticleInput(f"En {w} nummer {n} sov.") for w in words for n in range(4)]
     list(store.add_many(items))
-    monkeypatch.setattr("faktabot.knowledge.view.POSTINGS_CACHE", 10)
-    kb = Knowledge(store)
+    kb = Knowledge(store, limits=Limits(postings_cache=10))
     view = kb.view
     keys = [analyse(w, view, kb.synonyms).words[0].base for w in words]
     lists = {k: view.postings(k) for k in keys}
@@ -467,10 +462,9 @@ def test_postings_cache_drops_its_oldest_lists_and_keeps_count(monkeypatch):
     assert view.postings("elefant").tolist() == lists["elefant"].tolist()
 
 
-def test_parsed_row_cache_drops_an_eighth_at_a_time(monkeypatch):
-    monkeypatch.setattr("faktabot.knowledge.view.PARSED_CACHE", 16)
+def test_parsed_row_cache_drops_an_eighth_at_a_time():
     store = Store.open(":memory:", seed=False)
-    view = Knowledge(store).view
+    view = Knowledge(store, limits=Limits(parsed_cache=16)).view
     for fact_id in range(40):
         view.parsed(fact_id, (fact_id,), lambda row: row)
     kept = sorted(view._parsed)
@@ -574,7 +568,7 @@ def test_postings_are_the_facts_holding_the_key_in_ascending_order():
     assert view.postings("ukendtord").tolist() == []
 
 
-def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path, monkeypatch):
+def test_merging_the_index_leaves_one_segment_and_the_same_postings(tmp_path):
     small = Batching(sentences=20)  # many transactions
     store = Store.open(tmp_path / "k.db", seed=False)
     list(store.add_many([varied(i) for i in range(2 * BULK_ARTICLES)], batching=small))
