@@ -47,6 +47,7 @@ from faktabot.knowledge.errors import FaktabotError
 from faktabot.knowledge.model import Hit, Result, Turn
 from faktabot.knowledge.params import Params
 from faktabot.knowledge.synonyms import Synonyms
+from faktabot.knowledge.view import Limits
 from telegram import Update
 from telegram.ext import BaseUpdateProcessor
 
@@ -67,6 +68,7 @@ class Recipe:
     synonym_check_seconds: float
     params: Params
     candidates: int
+    limits: Limits
     # When questions are matched by meaning: the embedder's class and its model's name. A
     # model handle cannot cross processes, so each worker makes its own (without arguments).
     embedder: Callable[[], Embedder] | None = None
@@ -85,6 +87,7 @@ class Recipe:
             synonym_check_seconds=kb.synonym_check_seconds,
             params=kb.params,
             candidates=kb.candidates,
+            limits=kb.limits,
             # Not for vectors alone: a model in every worker costs memory (about 95 MB).
             embedder=type(kb.embedder) if kb.semantic else None,
             vector_model=kb.embedder.name if kb.semantic and kb.embedder else None,
@@ -100,6 +103,7 @@ class Recipe:
             synonyms=self.synonyms,
             params=self.params,
             candidates=self.candidates,
+            limits=self.limits,
             synonym_files=self.synonym_files,
             embedder=embedder,
         )

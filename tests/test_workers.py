@@ -19,9 +19,10 @@ import pytest
 from fake_bot_api import FakeBotApi
 from faktabot.bot import render
 from faktabot.bot.app import build_application
-from faktabot.bot.asking import Asker, ChatOrder, WorkerError
+from faktabot.bot.asking import Asker, ChatOrder, Recipe, WorkerError
 from faktabot.bot.config import Config, ConfigError
 from faktabot.knowledge import Knowledge, Store
+from faktabot.knowledge.view import Limits
 from telegram import Update
 from telegram_fixtures import HOSTAGES, OFF_TOPIC, PENTAGON, TOKEN, Harness, StartBot
 
@@ -68,6 +69,17 @@ async def test_without_workers_the_event_loop_answers(start_bot: StartBot) -> No
 def test_an_in_memory_database_is_answered_in_the_event_loop() -> None:
     kb = Knowledge(Store.open(":memory:"))
     assert Asker(kb, 4).workers == 0  # other processes cannot see it
+
+
+def test_a_worker_opens_the_knowledge_the_bot_has(tmp_path: Path) -> None:
+    # Every option that shapes an answer reaches the worker, or it would answer otherwise.
+    limits = Limits(match_budget=7, leading_articles=1)
+    kb = Knowledge(Store.open(tmp_path / "k.db"), candidates=17, limits=limits)
+    recipe = Recipe.of(kb)
+    assert recipe is not None
+    twin = recipe.open()
+    assert (twin.limits, twin.candidates, twin.params) == (limits, 17, kb.params)
+    assert twin.view.limits == limits
 
 
 async def test_inline_search_runs_in_the_workers(bot: Harness) -> None:
