@@ -10,7 +10,7 @@ the question log, /healthz.
 
 With `workers=0`, or a database only this process can see (":memory:"), lookups run in
 the event loop as before. With matching by meaning on, each worker loads its own copy of
-the embedding model (about 95 MB): a question is embedded where it is looked up.
+the embedding model: a question is embedded where it is looked up.
 
 `ChatOrder` lets the Application handle updates concurrently while keeping each chat's
 updates in the order they came: two questions in a row get their answers in that order.
@@ -88,7 +88,7 @@ class Recipe:
             params=kb.params,
             candidates=kb.candidates,
             limits=kb.limits,
-            # Not for vectors alone: a model in every worker costs memory (about 95 MB).
+            # Not for vectors alone: a model in every worker costs memory.
             embedder=type(kb.embedder) if kb.semantic else None,
             vector_model=kb.embedder.name if kb.semantic and kb.embedder else None,
         )

@@ -53,7 +53,7 @@ def article_from_html(html: str, url: str) -> ArticleInput:
     article is known by it: a second fetch of the same story replaces the first), else
     `url`.
     """
-    import trafilatura  # 0.4 s to import: only commands that fetch pay for it
+    import trafilatura  # slow to import: only commands that fetch pay for it
 
     document = trafilatura.bare_extraction(
         html,

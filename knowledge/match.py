@@ -70,7 +70,7 @@ Credit = tuple[np.ndarray, np.ndarray]  # fact ids (ascending, once each), their
 # What a stored fact row parses to once: ids, texts, its keys and its length. Keys are
 # tuples, not sets: a tuple of strings is one object the garbage collector stops
 # watching, where a set of them is walked key by key on every collection that meets it
-# (the parsed-row cache held half a million such keys, a 40 ms pause each time).
+# (a long pause when the parsed-row cache is full).
 Parsed = tuple[int, int, int, int, str, str, str, tuple[str, ...], tuple[str, ...], int]
 
 
@@ -201,7 +201,7 @@ def _sum_by_fact(ids: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.nd
 
     A stable sort keeps each fact's words in question order, so the sums are the ones a
     loop over the words would make, to the last bit. (`np.unique` with its inverse does
-    the same four times slower.)
+    the same, slower.)
     """
     order = np.argsort(ids, kind="stable")
     ids = ids[order]
@@ -217,7 +217,7 @@ def _top(ids: np.ndarray, scores: np.ndarray, n: int) -> np.ndarray:
         return among[:0]
     if len(scores) > n:
         # A sort, not np.partition: scores take few distinct values (sums of a few idfs),
-        # and partitioning many equal values is ten times slower than sorting them.
+        # and partitioning many equal values is slower than sorting them.
         cut = np.sort(scores)[len(scores) - n]
         above = among[scores > cut]
         among = np.concatenate((above, among[scores == cut][: n - len(above)]))

@@ -95,9 +95,9 @@ class Store(Writer):
         """Refuse to write into a damaged database: a StorageError naming the repair.
 
         An ingest into a file with corrupted pages would report its articles added while
-        questions on the same file fail. SQLite's quick_check reads every page (about a
-        second at 250 MB), so a larger file (an archive of several hundred thousand
-        sentences) is only checked for a readable schema.
+        questions on the same file fail. SQLite's quick_check reads every page, so a file
+        over `max_bytes` (an archive of several hundred thousand sentences) is only
+        checked for a readable schema.
         """
         path = database_path(self.db)
         size = path.stat().st_size if path is not None and path.exists() else 0

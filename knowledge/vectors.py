@@ -21,8 +21,8 @@ from .store import Store
 logger = logging.getLogger(__name__)
 
 # Sentences a batch: one, so a question waiting for the model's lock waits for one
-# sentence at most. At 100,000 sentences, questions asked while the filler embeds had a
-# p95 of 140-150 ms with 1 and 370-570 ms with 8; it embeds 21 a second against 25.
+# sentence at most; larger batches embed a little faster and make questions asked
+# meanwhile wait far longer.
 FILL_BATCH = 1
 IDLE_SECONDS = 5.0  # how long the background filler sleeps when nothing is missing
 

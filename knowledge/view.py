@@ -46,8 +46,8 @@ V = TypeVar("V")
 def _evict_oldest(cache: dict[K, V]) -> list[V]:
     """Drop the oldest EVICT_SHARE of a cache (at least one entry) and return what went.
 
-    Freeing a whole cache of parsed rows at once took 20 ms inside one question;
-    an eighth at a time keeps that pause small.
+    Freeing a whole cache of parsed rows at once is a pause inside one question;
+    an eighth at a time keeps it small.
     """
     old = list(islice(cache, max(1, int(len(cache) * EVICT_SHARE))))
     return [cache.pop(k) for k in old]
@@ -124,7 +124,7 @@ class IndexView:
         """
         found = self._postings.get((key, column))
         if found is None:
-            # One joined string builds no row tuples: a third faster than fetching rows.
+            # One joined string builds no row tuples: faster than fetching rows.
             joined = self.store.db.execute(
                 "SELECT group_concat(rowid) FROM facts_fts WHERE facts_fts MATCH ?",
                 [f'{column} : "{key}"'],

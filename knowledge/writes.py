@@ -269,7 +269,7 @@ class Writer(Reader):
         them; after an upgrade that changes it (new stop words, lemmas, tokenising), the
         old terms would no longer meet the new questions. Paragraph numbers are worked out
         again from the article text too. Runs once, in one transaction, `block` articles
-        at a time: the rows of a million facts held at once took over 1 GB.
+        at a time, so that memory does not grow with the archive.
         """
         with writing(self.db):
             words: Counter[str] = Counter()
