@@ -1,8 +1,8 @@
 """The curator loop on Telegram: 👍/👎 votes on answers, and /hvorfor explaining an answer.
 
-Votes land in the knowledge database (knowledge.feedback.Feedback under FEEDBACK in bot_data);
+Votes land in the knowledge database (`bot_data.feedback`, a knowledge.feedback.Feedback);
 a user is stored only as a salted hash. /hvorfor finds the answer it is about among the
-recent ones kept in memory (Recent under RECENT), or asks the logged question again.
+recent ones kept in memory (`bot_data.recent`), or asks the logged question again.
 """
 
 from __future__ import annotations
