@@ -26,7 +26,7 @@ from faktabot.bot.health import Metrics
 from faktabot.bot.state import Context
 from faktabot.knowledge import Store
 from faktabot.knowledge.errors import FaktabotError, IngestError, NotFoundError
-from faktabot.knowledge.feeds import Round, feeds, follow, poll, unfollow
+from faktabot.knowledge.feeds import Feed, Round, feeds, follow, poll, unfollow
 from faktabot.knowledge.fetch import Fetcher
 from telegram import Update
 from telegram.ext import Application
@@ -183,33 +183,43 @@ async def latest(update: Update, context: Context) -> None:
 @admin_only
 async def follow_feed(update: Update, context: Context) -> None:
     """/folg URL: follow a feed (admins)."""
-    message = update.effective_message
-    if len(context.args or []) != 1:
-        await send_html(message, render.FOLLOW_HINT)
-        return
-    try:
-        feed = follow(context.bot_data.kb.store, context.args[0])
-    except IngestError:
-        await send_html(message, render.FOLLOW_HINT)
-        return
-    logger.info("Admin %s follows %s", update.effective_user.id, feed.url)
-    await send_html(message, render.followed_html(feed.url))
+    await _change_feed(
+        update, context, follow, hint=render.FOLLOW_HINT, done=lambda f: render.followed_html(f.url)
+    )
 
 
 @admin_only
 async def unfollow_feed(update: Update, context: Context) -> None:
     """/stopfolg URL: stop following a feed (admins); its articles stay."""
+    await _change_feed(
+        update, context, unfollow, hint=render.UNFOLLOW_HINT, done=render.unfollowed_html
+    )
+
+
+async def _change_feed(
+    update: Update,
+    context: Context,
+    change: Callable[[Store, str], Feed],
+    *,
+    hint: str,
+    done: Callable[[Feed], str],
+) -> None:
+    """Follow or unfollow the one feed address the command names, and say what was done."""
     message = update.effective_message
     if len(context.args or []) != 1:
-        await send_html(message, render.UNFOLLOW_HINT)
+        await send_html(message, hint)
         return
+    url = context.args[0]
     try:
-        feed = unfollow(context.bot_data.kb.store, context.args[0])
-    except NotFoundError:
-        await send_html(message, render.not_followed_html(context.args[0]))
+        feed = change(context.bot_data.kb.store, url)
+    except IngestError:  # not a feed address
+        await send_html(message, hint)
         return
-    logger.info("Admin %s unfollows %s", update.effective_user.id, feed.url)
-    await send_html(message, render.unfollowed_html(feed))
+    except NotFoundError:  # not followed
+        await send_html(message, render.not_followed_html(url))
+        return
+    logger.info("Admin %s: %s %s", update.effective_user.id, change.__name__, feed.url)
+    await send_html(message, done(feed))
 
 
 @admin_only
