@@ -10,7 +10,7 @@ import sqlite_utils
 from faktabot.knowledge import ArticleInput, Knowledge, NotFoundError, Store, analysis
 from faktabot.knowledge.analysis import content_hash
 from faktabot.knowledge.database import PAGE_BYTES
-from faktabot.knowledge.errors import StorageError
+from faktabot.knowledge.errors import SchemaError, StorageError
 from faktabot.knowledge.lexicon import DATA
 from faktabot.knowledge.parse import read_articles
 from faktabot.knowledge.schema import MIGRATIONS, SCHEMA_VERSION, statements
@@ -98,7 +98,7 @@ def test_a_file_database_uses_wal(db_path):
 def test_a_newer_schema_is_refused(db_path):
     Store.open(db_path)
     sqlite_utils.Database(db_path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(Exception, match="newer"):
+    with pytest.raises(SchemaError, match="newer"):
         Store.open(db_path)
 
 

@@ -17,7 +17,15 @@ import time
 from pathlib import Path
 
 import pytest
-from fake_bot_api import BOT_ID, BOT_USERNAME, FakeBotApi, message_entities, parse_html, texts
+from fake_bot_api import (
+    BOT_ID,
+    BOT_USERNAME,
+    ApiError,
+    FakeBotApi,
+    message_entities,
+    parse_html,
+    texts,
+)
 from faktabot.bot import handlers, render
 from faktabot.bot.app import build_application
 from faktabot.bot.config import Config, ConfigError
@@ -426,11 +434,11 @@ def test_fake_api_parses_html_like_telegram() -> None:
     assert text == "a & b\ny"
     assert entities[0] == {"type": "bold", "offset": 4, "length": 1}
     for broken in ["<script>x</script>", "a < b", "a & b", "<b>x", "<b>x</i>", "&nbsp;"]:
-        with pytest.raises(Exception, match="can't parse entities"):
+        with pytest.raises(ApiError, match="can't parse entities"):
             parse_html(broken)
     # Offsets count UTF-16 units (an emoji is two); errors point at the byte.
     assert parse_html("😀 æø <i>x</i>")[1] == [{"type": "italic", "offset": 6, "length": 1}]
-    with pytest.raises(Exception, match="'>' is reserved and must be escaped at byte offset 7"):
+    with pytest.raises(ApiError, match="'>' is reserved and must be escaped at byte offset 7"):
         parse_html("æø a > b")
 
 
