@@ -11,8 +11,9 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
+from itertools import chain
 from pathlib import Path
 
 from faktabot.bot.config import ConfigError
@@ -22,7 +23,7 @@ from faktabot.knowledge.embed import EmbedderError, load_embedder
 from faktabot.knowledge.errors import InputError, SchemaError, StorageError
 from faktabot.knowledge.evaluate import DECLINE_KINDS, evaluate, read_cases
 from faktabot.knowledge.fetch import FetchError, own_version
-from faktabot.knowledge.parse import count_articles, read_articles
+from faktabot.knowledge.parse import read_articles
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -244,11 +245,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     kb.store.check_health()
     links = [p for p in args.paths if is_link(p)]
     paths = [Path(p) for p in args.paths if not is_link(p)]
-    # Read every file and page whole first: a bad line or page stops the import before any
-    # write.
-    items = [item for path in paths for item in read_articles(path, title=args.title, url=args.url)]
-    items += fetch_articles(links, title=args.title)
-    total = sum(count_articles(p) for p in paths) + len(links)
+
+    def articles() -> Iterator[ArticleInput]:
+        for path in paths:
+            yield from read_articles(path, title=args.title, url=args.url)
+
+    # Two passes over the files: the first reads every line, so that a bad one stops the
+    # import before any write, and counts the articles; the second reads them again while
+    # they are stored, so memory stays the same however large the files. Pages are
+    # fetched before anything is written too.
+    total = sum(1 for _ in articles()) + len(links)
+    items = chain(articles(), fetch_articles(links, title=args.title))
     added = same = 0
     try:
         with progress_bar(total, "articles", show=total >= 20) as advance:

@@ -96,18 +96,6 @@ def parse_bytes(data: bytes, name: str, *, title: str | None = None) -> list[Art
     return [parse_text(text, title=title, source=name)]
 
 
-def count_articles(path: str | Path) -> int:
-    """How many articles `path` holds, cheaply, for a progress bar (non-blank lines of JSONL)."""
-    path = Path(path)
-    if path.suffix.lower() not in JSONL_SUFFIXES:
-        return 1
-    try:
-        with path.open("rb") as f:
-            return sum(1 for line in f if line.strip())
-    except OSError as e:
-        raise IngestError(f"{path}: cannot read ({e.strerror or e})") from e
-
-
 # --- JSON Lines --------------------------------------------------------------------------
 
 

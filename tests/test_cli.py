@@ -330,6 +330,28 @@ def test_a_jsonl_line_without_text_stops_the_whole_import(run, tmp_path, isolate
     assert article_count(isolated) == 1  # not even line 1 was stored
 
 
+def test_a_bad_line_late_in_a_large_file_stores_nothing(run, tmp_path, isolated):
+    # More sentences than one write transaction holds, and the bad line at 90 %: the file
+    # is read through once before anything is written, so no batch lands.
+    lines = [
+        json.dumps({"text": " ".join(f"By nr. {i} fik {k} nye cykelstier i år." for k in range(5))})
+        for i in range(2400)
+    ]
+    bad = int(0.9 * len(lines))
+    lines[bad] = '{"title": "uden tekst"}'
+    path = tmp_path / "arkiv.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, err = run("ingest", path)
+    assert code == 4 and out == ""
+    assert f"{path}:{bad + 1}:" in err
+    assert article_count(isolated) == 1  # the seed alone
+    lines[bad] = lines[0].replace("By nr. 0 ", "By nr. X ")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code, out, _ = run("ingest", path)
+    assert code == 0 and "2400 added" in out
+    assert article_count(isolated) == 2401
+
+
 def test_a_bad_second_file_stops_the_whole_import(run, tmp_path, isolated):
     run("articles")
     good = tmp_path / "bro.txt"
