@@ -128,22 +128,23 @@ def clear(path: Path) -> None:
 
 
 def work_ingest(corpus: Path, db: Path) -> dict:
-    """What `faktabot ingest` does: read every article, then ingest them."""
+    """What `faktabot ingest` does: read every line to check it, then read the file again
+    while its articles are stored."""
     from faktabot.knowledge import Knowledge
     from faktabot.knowledge.parse import read_articles
 
     clear(db)
     kb = Knowledge.open(db)
     t0 = time.perf_counter()
-    items = list(read_articles(corpus))
+    articles = sum(1 for _ in read_articles(corpus))
     read = time.perf_counter() - t0
     t0 = time.perf_counter()
-    facts = sum(r.article.facts for r in kb.ingest(items) if r.added)
+    facts = sum(r.article.facts for r in kb.ingest(read_articles(corpus)) if r.added)
     seconds = time.perf_counter() - t0
     kb.store.db.conn.close()
     counts = sqlite3.connect(db).execute("SELECT count(*) FROM facts").fetchone()[0]
     return {
-        "articles": len(items),
+        "articles": articles,
         "facts": counts,
         "added_facts": facts,
         "read_s": round(read, 2),
